@@ -1,0 +1,30 @@
+/// y = x · Wᵀ (+ b) with W in HF's [out, in] layout; all three products are one sgemm each.
+public enum Linear {
+    public static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?,
+                               y: UnsafeMutablePointer<Float>, rows: Int, inDim: Int, outDim: Int,
+                               accumulate: Bool = false) {
+        sgemm(transB: true, m: rows, n: outDim, k: inDim, a: x, lda: inDim, b: w, ldb: inDim,
+              beta: accumulate ? 1 : 0, c: y, ldc: outDim)
+        if let b {
+            for r in 0..<rows { let yr = y + r * outDim; for o in 0..<outDim { yr[o] += b[o] } }
+        }
+    }
+
+    /// dx (= or += dy·W), dW += dyᵀ·x, db += Σ_rows dy. dx may be nil when nobody needs it.
+    public static func backward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                                dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
+                                db: UnsafeMutablePointer<Float>?, rows: Int, inDim: Int, outDim: Int,
+                                accumulateDX: Bool = false) {
+        if let dx {
+            sgemm(m: rows, n: inDim, k: outDim, a: dy, lda: outDim, b: w, ldb: inDim,
+                  beta: accumulateDX ? 1 : 0, c: dx, ldc: inDim)
+        }
+        if let dw {
+            sgemm(transA: true, m: outDim, n: inDim, k: rows, a: dy, lda: outDim, b: x, ldb: inDim,
+                  beta: 1, c: dw, ldc: inDim)
+        }
+        if let db {
+            for r in 0..<rows { let d = dy + r * outDim; for o in 0..<outDim { db[o] += d[o] } }
+        }
+    }
+}

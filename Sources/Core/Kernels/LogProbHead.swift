@@ -1,0 +1,96 @@
+import Foundation
+
+/// Log-probabilities of chosen next tokens through the LM head, computed in row chunks
+/// so the [tokens × vocab] logits never exist in full (151k vocabularies fit).
+/// A "target" is (hidden row r, token y): log softmax(W·h_r)[y].
+public struct LogProbTargets {
+    public var rows: [Int32] = []
+    public var tokens: [Int32] = []
+    public init() {}
+    public var count: Int { rows.count }
+    public mutating func append(row: Int, token: Int) { rows.append(Int32(row)); tokens.append(Int32(token)) }
+}
+
+public final class LogProbHead {
+    public let vocab: Int, dim: Int
+    /// Rows per chunk: keeps a chunk's logits near 16M floats (64 MB).
+    public let chunkRows: Int
+    private let logits = Scratch(), gathered = Scratch(), dGathered = Scratch()
+
+    public init(vocab: Int, dim: Int, budgetFloats: Int = 1 << 24) {
+        self.vocab = vocab; self.dim = dim
+        chunkRows = max(1, min(512, budgetFloats / max(1, vocab)))
+    }
+
+    /// Fills logps[i] (and lse[i], the log-sum-exp kept for backward).
+    public func forward(hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>, targets: LogProbTargets,
+                        logps: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+        chunks(hidden, weight, targets) { lo, m, hc, lg in
+            targets.tokens.withUnsafeBufferPointer { tok in
+                Parallel.forRange(m) { a, b in
+                    for i in a..<b {
+                        let row = lg + i * vocab
+                        let s = Self.logSumExp(row, vocab)
+                        lse[lo + i] = s
+                        logps[lo + i] = row[Int(tok[lo + i])] - s
+                    }
+                }
+            }
+        }
+    }
+
+    /// dHidden[r] += Σ coeff·(onehot − softmax)·W ; dWeight += (…)ᵀ·h. coeff[i] = dL/dlogp[i].
+    /// Recomputes each chunk's logits: cheaper than keeping them.
+    public func backward(hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>, targets: LogProbTargets,
+                         lse: UnsafePointer<Float>, coeff: UnsafePointer<Float>,
+                         dHidden: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>?) {
+        chunks(hidden, weight, targets) { lo, m, hc, lg in
+            targets.tokens.withUnsafeBufferPointer { tok in
+                Parallel.forRange(m) { a, b in
+                    for i in a..<b {
+                        let row = lg + i * vocab, c = coeff[lo + i], s = lse[lo + i]
+                        if c == 0 { row.update(repeating: 0, count: vocab); continue }
+                        for v in 0..<vocab { row[v] = -c * expf(row[v] - s) }
+                        row[Int(tok[lo + i])] += c
+                    }
+                }
+            }
+            let dh = dGathered.get(m * dim)
+            sgemm(m: m, n: dim, k: vocab, a: lg, lda: vocab, b: weight, ldb: dim, c: dh, ldc: dim)
+            targets.rows.withUnsafeBufferPointer { rows in
+                for i in 0..<m {
+                    let d = dHidden + Int(rows[lo + i]) * dim, s = dh + i * dim
+                    for j in 0..<dim { d[j] += s[j] }
+                }
+            }
+            if let dWeight {
+                sgemm(transA: true, m: vocab, n: dim, k: m, a: lg, lda: vocab, b: hc, ldb: dim, beta: 1, c: dWeight, ldc: dim)
+            }
+        }
+    }
+
+    /// Gathers each chunk's hidden rows and computes its logits, then hands them to body.
+    private func chunks(_ hidden: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ t: LogProbTargets,
+                        _ body: (_ lo: Int, _ m: Int, _ hc: UnsafePointer<Float>, _ logits: UnsafeMutablePointer<Float>) -> Void) {
+        let hc = gathered.get(chunkRows * dim), lg = logits.get(chunkRows * vocab)
+        var lo = 0
+        t.rows.withUnsafeBufferPointer { rows in
+            while lo < t.count {
+                let m = min(chunkRows, t.count - lo)
+                for i in 0..<m { (hc + i * dim).update(from: hidden + Int(rows[lo + i]) * dim, count: dim) }
+                sgemm(transB: true, m: m, n: vocab, k: dim, a: hc, lda: dim, b: weight, ldb: dim, c: lg, ldc: vocab)
+                body(lo, m, hc, lg)
+                lo += m
+            }
+        }
+    }
+
+    @inline(__always)
+    static func logSumExp(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
+        var mx = -Float.infinity
+        for v in 0..<n { mx = max(mx, row[v]) }
+        var sum: Float = 0
+        for v in 0..<n { sum += expf(row[v] - mx) }
+        return mx + logf(sum)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Rotary position embedding in HF's rotate-half layout: dimension i pairs with i + d/2.
+/// Tables hold cos/sin for every position up to `maxPositions`.
+public final class RopeTables {
+    public let headDim: Int
+    public private(set) var maxPositions: Int
+    let theta: Double
+    private(set) var cosT: [Float] = []
+    private(set) var sinT: [Float] = []
+
+    public init(headDim: Int, theta: Double, maxPositions: Int) {
+        self.headDim = headDim; self.theta = theta; self.maxPositions = 0
+        ensure(maxPositions)
+    }
+
+    /// Grows the tables when a longer sequence arrives; positions beyond the config's
+    /// maximum still follow the same formula, as in HF.
+    public func ensure(_ positions: Int) {
+        guard positions > maxPositions else { return }
+        let half = headDim / 2
+        // HF computes inv_freq in float32; match it so angles agree at large positions.
+        let invFreq: [Float] = (0..<half).map { i in 1 / Float(pow(Float(theta), Float(2 * i) / Float(headDim))) }
+        var c = [Float](repeating: 0, count: positions * half), s = c
+        for p in 0..<positions {
+            for i in 0..<half {
+                let a = Double(p) * Double(invFreq[i])
+                c[p * half + i] = Float(cos(a)); s[p * half + i] = Float(sin(a))
+            }
+        }
+        cosT = c; sinT = s; maxPositions = positions
+    }
+
+    /// Rotates `heads` vectors of each row in place; row r sits at position positions[r].
+    /// inverse = true applies the transpose rotation (the backward pass).
+    public func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, rowStride: Int, heads: Int,
+                      positions: UnsafePointer<Int32>, inverse: Bool) {
+        let half = headDim / 2, hd = headDim
+        cosT.withUnsafeBufferPointer { cb in sinT.withUnsafeBufferPointer { sb in
+            let cp = cb.baseAddress!, sp = sb.baseAddress!
+            Parallel.forRange(rows, minPerWorker: 32) { lo, hi in
+                for r in lo..<hi {
+                    let c = cp + Int(positions[r]) * half, s = sp + Int(positions[r]) * half
+                    for h in 0..<heads {
+                        let v = x + r * rowStride + h * hd
+                        for i in 0..<half {
+                            let a = v[i], b = v[i + half], si = inverse ? -s[i] : s[i]
+                            v[i] = a * c[i] - b * si
+                            v[i + half] = b * c[i] + a * si
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// Loading and saving Hugging Face model directories: config.json plus one or more
+/// safetensors shards. Every tensor is checked by name and shape; missing and unexpected
+/// tensors are refused by name, so a wrong checkpoint never loads silently.
+public enum Checkpoint {
+    public enum Head: Equatable {
+        /// A causal LM (LM head, tied or not).
+        case lm
+        /// A reward model: `score.weight` must be there.
+        case score
+        /// A reward model started from a causal LM: the LM head is dropped and the score
+        /// head initialised (normal, std) when the checkpoint has none.
+        case scoreFromAny(seed: UInt64, std: Float)
+    }
+
+    /// Keys some checkpoints carry that hold no parameters we need.
+    static func ignorable(_ key: String, tied: Bool, head: Head) -> Bool {
+        if key.hasSuffix("rotary_emb.inv_freq") { return true }
+        if key == "lm_head.weight" && (tied || head != .lm) { return true }
+        return false
+    }
+
+    public static func isRewardModel(_ configJSON: [String: Any]) -> Bool {
+        ((configJSON["architectures"] as? [String]) ?? []).contains { $0.hasSuffix("ForSequenceClassification") }
+    }
+
+    public static func load(_ dir: String, head: Head = .lm) throws -> Transformer {
+        let (config, json) = try ModelConfig.load(path: dir + "/config.json")
+        let isRM = isRewardModel(json)
+        if head == .lm && isRM {
+            throw PrefkitError("\(dir): is a reward model (\((json["architectures"] as? [String])?.first ?? "")); a causal LM is needed here")
+        }
+        if head == .score && !isRM {
+            throw PrefkitError("\(dir): is a causal LM, not a reward model (no *ForSequenceClassification in config.json architectures)")
+        }
+        if isRM, let n = (json["num_labels"] as? NSNumber)?.intValue ?? ((json["id2label"] as? [String: Any])?.count), n != 1 {
+            throw PrefkitError("\(dir): reward model has num_labels \(n); only 1 (a scalar score) is supported")
+        }
+        let model = Transformer(config: config, withLMHead: head == .lm, withScoreHead: head != .lm, configJSON: json)
+        var loaded = Set<String>()
+        var unexpected: [String] = []
+        for shard in try shardPaths(dir) {
+            let file = try SafetensorsFile(path: shard)
+            for name in file.names {
+                if ignorable(name, tied: config.tieWordEmbeddings, head: head) { continue }
+                guard let e = model.layout.entry(name) else { unexpected.append(name); continue }
+                let info = try file.info(name)
+                guard info.shape == e.shape else {
+                    throw PrefkitError("\(shard): tensor \(name) has shape \(info.shape), the config needs \(e.shape)")
+                }
+                try file.readInto(name, model.params.ptr + e.offset, count: e.count)
+                loaded.insert(name)
+            }
+        }
+        if !unexpected.isEmpty {
+            throw PrefkitError("\(dir): unexpected tensors for this config: \(unexpected.sorted().prefix(8).joined(separator: ", "))\(unexpected.count > 8 ? " (+\(unexpected.count - 8) more)" : "")")
+        }
+        var missing = model.layout.entries.map(\.hfName).filter { !loaded.contains($0) }
+        if case .scoreFromAny(let seed, let std) = head, missing == ["score.weight"] {
+            var rng = SplitMix64(seed: seed)
+            let e = model.layout.entry("score.weight")!
+            for i in 0..<e.count { model.params[e.offset + i] = rng.nextGaussian() * std }
+            missing = []
+        }
+        if !missing.isEmpty {
+            throw PrefkitError("\(dir): missing tensors: \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? " (+\(missing.count - 8) more)" : "")")
+        }
+        try checkFinite(model, source: dir)
+        return model
+    }
+
+    /// Half-precision checkpoints can hold inf/NaN that fp32 math would spread silently.
+    static func checkFinite(_ model: Transformer, source: String) throws {
+        for e in model.layout.entries {
+            let p = model.params.ptr + e.offset
+            for i in 0..<e.count where !p[i].isFinite {
+                throw PrefkitError("\(source): tensor \(e.hfName) holds a non-finite value at index \(i)")
+            }
+        }
+    }
+
+    /// model.safetensors, the shards named by model.safetensors.index.json, or (.zst) variants.
+    public static func shardPaths(_ dir: String) throws -> [String] {
+        let fm = FileManager.default
+        let index = dir + "/model.safetensors.index.json"
+        if fm.fileExists(atPath: index) {
+            guard let data = fm.contents(atPath: index),
+                  let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                  let map = obj["weight_map"] as? [String: String] else {
+                throw PrefkitError("\(index): not a safetensors index (no weight_map)")
+            }
+            return Set(map.values).sorted().map { dir + "/" + $0 }
+        }
+        for name in ["model.safetensors", "model.safetensors.zst"] where fm.fileExists(atPath: dir + "/" + name) {
+            return [dir + "/" + name]
+        }
+        throw PrefkitError("\(dir): no model.safetensors or model.safetensors.index.json found")
+    }
+
+    /// Writes config.json and model.safetensors (plain F32, HF names) so transformers loads them.
+    public static func save(_ model: Transformer, to dir: String, extraConfig: [String: Any] = [:]) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var arch: String? = nil
+        var base = model.configJSON
+        if model.hasScoreHead {
+            let t = model.config.modelType
+            arch = t == "qwen2" ? "Qwen2ForSequenceClassification" : t == "mistral" ? "MistralForSequenceClassification" : "LlamaForSequenceClassification"
+            base["num_labels"] = 1
+            base["id2label"] = ["0": "LABEL_0"]
+            base["label2id"] = ["LABEL_0": 0]
+        }
+        var cfg = model.config.jsonObject(base: base, architecture: arch)
+        for (k, v) in extraConfig { cfg[k] = v }
+        let json = try JSONSerialization.data(withJSONObject: cfg, options: [.prettyPrinted, .sortedKeys])
+        try ArtifactFile.writeAtomically(dir + "/config.json", bytes: [UInt8](json), compress: false)
+        let refs = model.layout.entries.map {
+            SafetensorsTensorRef(name: $0.hfName, shape: $0.shape,
+                                 data: UnsafeBufferPointer(start: model.params.ptr + $0.offset, count: $0.count))
+        }
+        try SafetensorsWriter.write(dir + "/model.safetensors", refs: refs, metadata: ["format": "pt"])
+        // A stale index would point transformers at old shards.
+        try? FileManager.default.removeItem(atPath: dir + "/model.safetensors.index.json")
+    }
+}

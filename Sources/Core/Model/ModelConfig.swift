@@ -1,0 +1,133 @@
+import Foundation
+
+/// The decoder shape shared by Llama, Qwen2, Mistral and SmolLM checkpoints,
+/// read from a Hugging Face `config.json`. Unknown keys are kept so a saved config
+/// round-trips what the user brought.
+public struct ModelConfig: Equatable {
+    public var modelType: String            // "llama", "qwen2", "mistral"
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var intermediateSize: Int
+    public var numLayers: Int
+    public var numHeads: Int
+    public var numKVHeads: Int
+    public var headDim: Int
+    public var rmsNormEps: Float
+    public var ropeTheta: Double
+    public var maxPositionEmbeddings: Int
+    public var tieWordEmbeddings: Bool
+    public var attentionBias: Bool          // q/k/v bias: Qwen2 always, Llama when attention_bias
+    public var bosTokenId: Int?
+    public var eosTokenIds: [Int]
+    public var padTokenId: Int?
+
+    public init(modelType: String = "qwen2", vocabSize: Int, hiddenSize: Int, intermediateSize: Int,
+                numLayers: Int, numHeads: Int, numKVHeads: Int, headDim: Int? = nil,
+                rmsNormEps: Float = 1e-6, ropeTheta: Double = 1_000_000, maxPositionEmbeddings: Int = 2048,
+                tieWordEmbeddings: Bool = true, attentionBias: Bool? = nil,
+                bosTokenId: Int? = nil, eosTokenIds: [Int] = [], padTokenId: Int? = nil) {
+        self.modelType = modelType
+        self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.intermediateSize = intermediateSize
+        self.numLayers = numLayers; self.numHeads = numHeads; self.numKVHeads = numKVHeads
+        self.headDim = headDim ?? hiddenSize / numHeads
+        self.rmsNormEps = rmsNormEps; self.ropeTheta = ropeTheta
+        self.maxPositionEmbeddings = maxPositionEmbeddings; self.tieWordEmbeddings = tieWordEmbeddings
+        self.attentionBias = attentionBias ?? (modelType == "qwen2")
+        self.bosTokenId = bosTokenId; self.eosTokenIds = eosTokenIds; self.padTokenId = padTokenId
+    }
+
+    public var qDim: Int { numHeads * headDim }
+    public var kvDim: Int { numKVHeads * headDim }
+
+    /// Checks the shape makes sense before anything is allocated from it.
+    public func validate(source: String) throws {
+        func need(_ ok: Bool, _ what: String) throws { if !ok { throw PrefkitError("\(source): \(what)") } }
+        try need(vocabSize > 0 && hiddenSize > 0 && intermediateSize > 0 && numLayers > 0, "sizes must be positive")
+        try need(numHeads > 0 && numKVHeads > 0 && numHeads % numKVHeads == 0,
+                 "num_attention_heads (\(numHeads)) must be a multiple of num_key_value_heads (\(numKVHeads))")
+        try need(headDim > 0 && headDim % 2 == 0, "head_dim (\(headDim)) must be even for RoPE")
+        try need(rmsNormEps > 0, "rms_norm_eps must be positive")
+        try need(ropeTheta > 0, "rope_theta must be positive")
+        let params = Double(vocabSize) * Double(hiddenSize) * 2
+            + Double(numLayers) * Double(hiddenSize) * Double(qDim * 2 + kvDim * 2 + intermediateSize * 3)
+        try need(params < 2e10, "a model of \(Int(params)) parameters does not fit in memory here")
+    }
+}
+
+extension ModelConfig {
+    static let supportedTypes: Set<String> = ["llama", "qwen2", "mistral"]
+
+    /// Parses a HF config.json. Accepts both the transformers-5 layout
+    /// (`rope_parameters.rope_theta`, `dtype`) and the hub's older top-level `rope_theta`.
+    public static func load(path: String) throws -> (ModelConfig, [String: Any]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PrefkitError("\(path): cannot read model config")
+        }
+        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw PrefkitError("\(path): not a JSON object")
+        }
+        return (try parse(obj, source: path), obj)
+    }
+
+    public static func parse(_ o: [String: Any], source: String) throws -> ModelConfig {
+        func int(_ k: String) throws -> Int {
+            guard let v = o[k] as? NSNumber else { throw PrefkitError("\(source): missing or non-numeric \"\(k)\"") }
+            return v.intValue
+        }
+        func optInt(_ k: String) -> Int? { (o[k] as? NSNumber)?.intValue }
+        let type = (o["model_type"] as? String) ?? "llama"
+        guard supportedTypes.contains(type) else {
+            throw PrefkitError("\(source): model_type \"\(type)\" is not supported (llama, qwen2, mistral)")
+        }
+        let heads = try int("num_attention_heads")
+        let hidden = try int("hidden_size")
+        var theta = (o["rope_theta"] as? NSNumber)?.doubleValue
+        if let rp = o["rope_parameters"] as? [String: Any] {
+            theta = theta ?? (rp["rope_theta"] as? NSNumber)?.doubleValue
+            if let t = rp["rope_type"] as? String, t != "default" {
+                throw PrefkitError("\(source): rope_type \"\(t)\" is not supported (only default RoPE)")
+            }
+        }
+        if let rs = o["rope_scaling"] as? [String: Any], let t = (rs["rope_type"] ?? rs["type"]) as? String, t != "default" {
+            throw PrefkitError("\(source): rope_scaling \"\(t)\" is not supported (only default RoPE)")
+        }
+        var eos: [Int] = []
+        if let e = o["eos_token_id"] as? NSNumber { eos = [e.intValue] }
+        if let e = o["eos_token_id"] as? [NSNumber] { eos = e.map(\.intValue) }
+        let bias = (o["attention_bias"] as? Bool) ?? (type == "qwen2")
+        let cfg = ModelConfig(
+            modelType: type, vocabSize: try int("vocab_size"), hiddenSize: hidden,
+            intermediateSize: try int("intermediate_size"), numLayers: try int("num_hidden_layers"),
+            numHeads: heads, numKVHeads: optInt("num_key_value_heads") ?? heads,
+            headDim: optInt("head_dim") ?? hidden / max(1, heads),
+            rmsNormEps: Float((o["rms_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-6),
+            ropeTheta: theta ?? 10_000, maxPositionEmbeddings: optInt("max_position_embeddings") ?? 2048,
+            tieWordEmbeddings: (o["tie_word_embeddings"] as? Bool) ?? false, attentionBias: bias,
+            bosTokenId: optInt("bos_token_id"), eosTokenIds: eos, padTokenId: optInt("pad_token_id"))
+        try cfg.validate(source: source)
+        return cfg
+    }
+
+    /// The HF config.json for this shape, over `base` (the keys the user's file had).
+    public func jsonObject(base: [String: Any] = [:], architecture: String? = nil) -> [String: Any] {
+        var o = base
+        let arch = architecture ?? (modelType == "qwen2" ? "Qwen2ForCausalLM" : modelType == "mistral" ? "MistralForCausalLM" : "LlamaForCausalLM")
+        o["architectures"] = [arch]
+        o["model_type"] = modelType
+        o["vocab_size"] = vocabSize; o["hidden_size"] = hiddenSize; o["intermediate_size"] = intermediateSize
+        o["num_hidden_layers"] = numLayers; o["num_attention_heads"] = numHeads; o["num_key_value_heads"] = numKVHeads
+        if headDim != hiddenSize / numHeads || base["head_dim"] != nil { o["head_dim"] = headDim }
+        o["rms_norm_eps"] = Double(rmsNormEps); o["max_position_embeddings"] = maxPositionEmbeddings
+        o["tie_word_embeddings"] = tieWordEmbeddings; o["hidden_act"] = "silu"
+        if modelType != "qwen2" { o["attention_bias"] = attentionBias }
+        // Write both spellings of rope theta so old and new transformers read it.
+        o["rope_theta"] = ropeTheta
+        o["rope_parameters"] = ["rope_theta": ropeTheta, "rope_type": "default"] as [String: Any]
+        if base["dtype"] != nil || base["torch_dtype"] == nil { o["dtype"] = "float32" }
+        if base["torch_dtype"] != nil { o["torch_dtype"] = "float32" }
+        o["bos_token_id"] = bosTokenId.map { $0 as Any } ?? NSNull()
+        if eosTokenIds.count == 1 { o["eos_token_id"] = eosTokenIds[0] } else if !eosTokenIds.isEmpty { o["eos_token_id"] = eosTokenIds }
+        if let p = padTokenId { o["pad_token_id"] = p }
+        return o
+    }
+}

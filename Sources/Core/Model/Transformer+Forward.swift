@@ -1,0 +1,35 @@
+/// Forward pass over packed sequences: embeddings → layers → final norm.
+/// Leaves the final hidden states in `acts.hidden`; heads (LM, reward) read from there.
+extension Transformer {
+    public func forward(_ batch: TokenBatch, _ acts: Activations) {
+        acts.prepare(batch)
+        let c = config, n = batch.tokenCount, h = c.hiddenSize, inter = c.intermediateSize
+        let shape = attentionShape, qkvDim = shape.qkvStride
+        let p = params.ptr
+        rope.ensure(batch.maxLength)
+        batch.ids.withUnsafeBufferPointer { ids in batch.positions.withUnsafeBufferPointer { pos in
+            Embedding.forward(ids: ids.baseAddress!, table: p + layout.embed, out: acts.xIn(0), rows: n, dim: h)
+            for l in 0..<c.numLayers {
+                let w = layout.layers[l]
+                let x = acts.xIn(l), qkv = acts.qkv(l)
+                RMSNorm.forward(x: x, w: p + w.attnNorm, y: acts.xn1(l), invRMS: acts.inv1(l), rows: n, dim: h, eps: c.rmsNormEps)
+                Linear.forward(x: acts.xn1(l), w: p + w.wq, b: w.bq >= 0 ? p + w.bq : nil, y: qkv,
+                               rows: n, inDim: h, outDim: qkvDim)
+                rope.apply(qkv, rows: n, rowStride: qkvDim, heads: c.numHeads, positions: pos.baseAddress!, inverse: false)
+                rope.apply(qkv + shape.kOffset, rows: n, rowStride: qkvDim, heads: c.numKVHeads,
+                           positions: pos.baseAddress!, inverse: false)
+                Attention.forward(shape: shape, batch: batch, qkv: qkv, probs: acts.probs(l), out: acts.ao(l))
+                let mid = acts.xMid(l)
+                mid.update(from: x, count: n * h)
+                Linear.forward(x: acts.ao(l), w: p + w.wo, b: nil, y: mid, rows: n, inDim: c.qDim, outDim: h, accumulate: true)
+                RMSNorm.forward(x: mid, w: p + w.mlpNorm, y: acts.xn2(l), invRMS: acts.inv2(l), rows: n, dim: h, eps: c.rmsNormEps)
+                Linear.forward(x: acts.xn2(l), w: p + w.wGate, b: nil, y: acts.gu(l), rows: n, inDim: h, outDim: 2 * inter)
+                SwiGLU.forward(gu: acts.gu(l), h: acts.hAct(l), rows: n, inter: inter)
+                let next = l + 1 < c.numLayers ? acts.xIn(l + 1) : acts.finalX
+                next.update(from: mid, count: n * h)
+                Linear.forward(x: acts.hAct(l), w: p + w.wDown, b: nil, y: next, rows: n, inDim: inter, outDim: h, accumulate: true)
+            }
+            RMSNorm.forward(x: acts.finalX, w: p + layout.finalNorm, y: acts.hidden, invRMS: acts.invF, rows: n, dim: h, eps: c.rmsNormEps)
+        } }
+    }
+}

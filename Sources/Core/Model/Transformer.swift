@@ -1,0 +1,77 @@
+import Foundation
+
+/// A Llama/Qwen2-family decoder: config, flat parameters, optional flat gradients.
+/// The math lives in the +Forward / +Backward extensions and in Kernels/.
+public final class Transformer {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    public let params: FloatBuffer
+    public private(set) var grads: FloatBuffer?
+    public let rope: RopeTables
+    /// The config.json keys the checkpoint came with, kept so a save round-trips them.
+    public var configJSON: [String: Any]
+
+    public init(config: ModelConfig, withLMHead: Bool = true, withScoreHead: Bool = false,
+                configJSON: [String: Any] = [:]) {
+        self.config = config
+        layout = ParameterLayout(config: config, withLMHead: withLMHead, withScoreHead: withScoreHead)
+        params = FloatBuffer(count: layout.totalCount)
+        rope = RopeTables(headDim: config.headDim, theta: config.ropeTheta,
+                          maxPositions: min(config.maxPositionEmbeddings, 4096))
+        self.configJSON = configJSON
+    }
+
+    public var hasScoreHead: Bool { layout.score >= 0 }
+    public var attentionShape: AttentionShape {
+        AttentionShape(heads: config.numHeads, kvHeads: config.numKVHeads, headDim: config.headDim)
+    }
+
+    /// Gradients share the parameter layout; allocated only for training.
+    @discardableResult
+    public func enableGradients() -> FloatBuffer {
+        if let g = grads { return g }
+        let g = FloatBuffer(count: layout.totalCount)
+        grads = g
+        return g
+    }
+    public func zeroGradients() { grads?.zero() }
+
+    /// HF-style init: normal(0, std) for matrices, ones for norms, zeros for biases.
+    public func randomInit(seed: UInt64, std: Float = 0.02) {
+        var rng = SplitMix64(seed: seed)
+        for e in layout.entries {
+            let p = params.ptr + e.offset
+            if e.shape.count == 1 {
+                let one: Float = e.hfName.hasSuffix("norm.weight") ? 1 : 0
+                p.update(repeating: one, count: e.count)
+            } else {
+                for i in 0..<e.count { p[i] = rng.nextGaussian() * std }
+            }
+        }
+    }
+
+    /// Parameters of the matrices multiplied per token (2 FLOPs each per forward token):
+    /// every projection and the LM head; embeddings are a lookup, norms are vector ops.
+    public var matmulParameterCount: Int {
+        let c = config
+        let perLayer = c.hiddenSize * (c.qDim + 2 * c.kvDim) + c.qDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize
+        return c.numLayers * perLayer + c.vocabSize * c.hiddenSize
+    }
+}
+
+extension Transformer {
+    /// Uniform weights with the same std as `randomInit`: one RNG draw per weight, so a
+    /// 0.5B-parameter benchmark model is ready in a second instead of many.
+    public func randomInitUniform(seed: UInt64, std: Float) {
+        var rng = SplitMix64(seed: seed)
+        let a = std * Float(3).squareRoot() * 2
+        for e in layout.entries {
+            let p = params.ptr + e.offset
+            if e.shape.count == 1 {
+                p.update(repeating: e.hfName.hasSuffix("norm.weight") ? 1 : 0, count: e.count)
+            } else {
+                for i in 0..<e.count { p[i] = (rng.nextFloat() - 0.5) * a }
+            }
+        }
+    }
+}

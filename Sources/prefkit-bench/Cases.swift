@@ -1,0 +1,67 @@
+import Core
+
+/// One benchmark result: the fields of runs/bench/results.json.
+struct CaseResult {
+    var name: String, shape: String, batch: String
+    var tokensPerS: Double, gflops: Double, ceiling: Double, peakRSS: Double
+    var extra: [String: Double] = [:]
+
+    var json: String {
+        var parts = ["\"name\": \"\(name)\"", "\"shape\": \"\(shape)\"", "\"batch\": \"\(batch)\"",
+                     "\"tokens_per_s\": \(fmt(tokensPerS))", "\"gflops\": \(fmt(gflops))",
+                     "\"ceiling_gflops\": \(fmt(ceiling))", "\"peak_rss_mb\": \(fmt(peakRSS))"]
+        for (k, v) in extra.sorted(by: { $0.key < $1.key }) { parts.append("\"\(k)\": \(fmt(v))") }
+        return "{" + parts.joined(separator: ", ") + "}"
+    }
+    private func fmt(_ v: Double) -> String { v.isFinite ? String(format: "%.2f", v) : "null" }
+}
+
+enum Cases {
+    static let all = ["fwdbwd_tiny", "fwdbwd_05b"]
+
+    static func run(_ name: String, ceiling: Double) throws -> CaseResult {
+        switch name {
+        case "fwdbwd_tiny": return forwardBackward(name, .tiny, batch: 4, length: 128, iterations: 10, ceiling: ceiling)
+        case "fwdbwd_05b": return forwardBackward(name, .qwen05b, batch: 4, length: 128, iterations: 2, ceiling: ceiling)
+        default: throw BenchError("unknown case \(name); known: \(all.joined(separator: ", "))")
+        }
+    }
+
+    /// Language-model loss on every next token of batch × length random tokens:
+    /// forward alone, then forward + backward, timed separately after one warm-up.
+    static func forwardBackward(_ name: String, _ shape: BenchShape, batch: Int, length: Int, iterations: Int,
+                                ceiling: Double) -> CaseResult {
+        let model = shape.model()
+        let engine = CausalLMEngine(model: model, training: true)
+        var rng = SplitMix64(seed: 2)
+        var b = CompletionBatch()
+        for _ in 0..<batch {
+            b.append(prompt: [], completion: (0..<length).map { _ in Int(rng.next() % UInt64(model.config.vocabSize)) })
+        }
+        let coeff = [Float](repeating: -1 / Float(b.targets.count), count: b.targets.count)
+        let tokens = Double(b.tokens.tokenCount)
+        let c = model.config
+        let layerFlops = 2.0 * Double(model.matmulParameterCount - c.vocabSize * c.hiddenSize) * tokens
+        let headFlops = 2.0 * Double(c.vocabSize * c.hiddenSize) * Double(b.targets.count)
+        let fwdFlops = layerFlops + headFlops
+
+        _ = engine.logProbs(b); engine.backward(b, coeff: coeff)   // warm-up: allocations, page faults
+        var t0 = now()
+        for _ in 0..<iterations { _ = engine.logProbs(b) }
+        let fwdTime = (now() - t0) / Double(iterations)
+        t0 = now()
+        for _ in 0..<iterations { _ = engine.logProbs(b); engine.backward(b, coeff: coeff) }
+        let fbTime = (now() - t0) / Double(iterations)
+        // Backward does twice the forward's matrix work, plus the LM head's logits again.
+        let fbFlops = 3 * fwdFlops + headFlops
+        return CaseResult(name: name, shape: shape.rawValue, batch: "\(batch)x\(length)",
+                          tokensPerS: tokens / fbTime, gflops: fbFlops / fbTime / 1e9, ceiling: ceiling,
+                          peakRSS: peakRSSMiB(),
+                          extra: ["forward_tokens_per_s": tokens / fwdTime, "forward_gflops": fwdFlops / fwdTime / 1e9])
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

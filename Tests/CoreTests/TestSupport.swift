@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+import Core
+
+/// Tests/Fixtures, found from this file's location so tests run from any directory.
+func fixturesDir() -> String {
+    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    for _ in 0..<6 {
+        let candidate = url.appendingPathComponent("Fixtures").path
+        if FileManager.default.fileExists(atPath: candidate + "/qwen2-tiny/config.json") { return candidate }
+        let nested = url.appendingPathComponent("Tests/Fixtures").path
+        if FileManager.default.fileExists(atPath: nested + "/qwen2-tiny/config.json") { return nested }
+        url.deleteLastPathComponent()
+    }
+    return "/work/main/Tests/Fixtures"
+}
+
+func loadJSON(_ path: String) -> [String: Any] {
+    let data = FileManager.default.contents(atPath: path)!
+    return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+}
+
+/// Normalised max error: max|a−e| / max|e|. Per-element relative error explodes on values
+/// near zero; this measures error against the tensor's own scale.
+func relativeError<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: [A], _ e: [B]) -> Double {
+    precondition(a.count == e.count, "length \(a.count) vs \(e.count)")
+    var maxDiff = 0.0, maxRef = 0.0
+    for i in 0..<a.count {
+        maxDiff = max(maxDiff, abs(Double(a[i]) - Double(e[i])))
+        maxRef = max(maxRef, abs(Double(e[i])))
+    }
+    return maxDiff / max(maxRef, 1e-30)
+}
+
+func assertClose<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: [A], _ e: [B], rtol: Double, _ what: String,
+                                                                 file: StaticString = #filePath, line: UInt = #line) {
+    guard a.count == e.count else {
+        XCTFail("\(what): length \(a.count) vs expected \(e.count)", file: file, line: line); return
+    }
+    let err = relativeError(a, e)
+    var maxAbs = 0.0
+    for i in 0..<a.count { maxAbs = max(maxAbs, abs(Double(a[i]) - Double(e[i]))) }
+    print(String(format: "  close: %@ rel %.2e (tol %.0e)", what, err, rtol))
+    XCTAssert(err <= rtol, "\(what): relative error \(err) > \(rtol) (max abs diff \(maxAbs))", file: file, line: line)
+}
+
+func randomArray(_ n: Int, _ rng: inout SplitMix64, scale: Float = 1) -> [Float] {
+    (0..<n).map { _ in rng.nextGaussian() * scale }
+}
+
+func doubles(_ x: Any?) -> [Double] { (x as! [Any]).map { ($0 as! NSNumber).doubleValue } }
+func ints(_ x: Any?) -> [Int] { (x as! [Any]).map { ($0 as! NSNumber).intValue } }
