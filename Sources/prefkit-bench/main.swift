@@ -7,7 +7,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prefkit-bench",
         abstract: "Throughput benchmarks against the sgemm ceiling measured in the same run.",
-        subcommands: [Run.self, OneCase.self])
+        subcommands: [Run.self, OneCase.self, GemmShapes.self])
 }
 
 struct Run: ParsableCommand {
@@ -43,10 +43,10 @@ struct Run: ParsableCommand {
             }
             lines.append(line)
             func d(_ k: String) -> Double { (obj[k] as? NSNumber)?.doubleValue ?? .nan }
-            print(String(format: "%-15@ %-6@ %-8@ %10.1f %10.1f %8.0f%% %10.1f %12.0f", n as NSString,
-                         (obj["shape"] as? String ?? "") as NSString, (obj["batch"] as? String ?? "") as NSString,
-                         d("tokens_per_s"), d("gflops"), 100 * d("gflops") / ceiling, d("forward_tokens_per_s"),
-                         d("peak_rss_mb")))
+            func pad(_ s: String, _ w: Int) -> String { s.padding(toLength: max(w, s.count), withPad: " ", startingAt: 0) }
+            print(pad(n, 16) + pad(obj["shape"] as? String ?? "", 7) + pad(obj["batch"] as? String ?? "", 7)
+                  + String(format: "%10.1f %10.1f %8.0f%% %10.1f %12.0f", d("tokens_per_s"), d("gflops"),
+                           100 * d("gflops") / ceiling, d("forward_tokens_per_s"), d("peak_rss_mb")))
         }
         let dir = (out as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }

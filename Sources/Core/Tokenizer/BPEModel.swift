@@ -1,0 +1,162 @@
+import Foundation
+
+/// The BPE model of a byte-level tokenizer: vocabulary, ranked merges, and the merge
+/// loop. Results are cached per pre-token word because natural text repeats words.
+final class BPEModel {
+    let vocab: [String: Int]
+    /// Token string per id (nil for ids only the added tokens use).
+    let idToToken: [String?]
+    /// Bytes each id decodes to, precomputed because decode is called per generated token.
+    let idToBytes: [[UInt8]?]
+    let merges: [(String, String)]
+    let ignoreMerges: Bool
+
+    /// (left id << 32 | right id) -> (rank << 32 | merged id).
+    private let mergeTable: [UInt64: UInt64]
+    /// Id of each single-byte token, -1 when the vocabulary lacks it (the byte is dropped, as HF does without an unk token).
+    private let byteIds: [Int32]
+    private var cache: [[UInt8]: [Int]] = [:]
+    private let cacheLock = NSLock()
+    /// Bounds memory on huge corpora; common words come back quickly after a reset.
+    private let cacheLimit = 200_000
+
+    /// Refuses what init would have to skip, naming the file: ids shared or negative,
+    /// merges whose parts or result are not in the vocabulary.
+    static func validate(vocab: [String: Int], merges: [(String, String)], source: String) throws {
+        var seen: [Int: String] = [:]
+        for (tok, id) in vocab {
+            guard id >= 0 else { throw PrefkitError("\(source): vocabulary token \(tok.debugDescription) has negative id \(id)") }
+            if let other = seen[id] {
+                throw PrefkitError("\(source): vocabulary tokens \(other.debugDescription) and \(tok.debugDescription) share id \(id)")
+            }
+            seen[id] = tok
+        }
+        for (rank, (a, b)) in merges.enumerated() {
+            guard vocab[a] != nil, vocab[b] != nil else {
+                throw PrefkitError("\(source): merge #\(rank) \(a.debugDescription) + \(b.debugDescription) uses a token missing from the vocabulary")
+            }
+            guard vocab[a + b] != nil else {
+                throw PrefkitError("\(source): merge #\(rank) \(a.debugDescription) + \(b.debugDescription) produces \((a + b).debugDescription), which is missing from the vocabulary")
+            }
+        }
+    }
+
+    /// Expects validated input (see `validate`); anything inconsistent is skipped.
+    init(vocab: [String: Int], merges: [(String, String)], ignoreMerges: Bool) {
+        self.vocab = vocab
+        self.merges = merges
+        self.ignoreMerges = ignoreMerges
+        let maxId = vocab.values.max() ?? -1
+        var idToToken = [String?](repeating: nil, count: maxId + 1)
+        for (tok, id) in vocab where id >= 0 && idToToken[id] == nil { idToToken[id] = tok }
+        self.idToToken = idToToken
+        self.idToBytes = idToToken.map { $0.map(ByteUnicodeMap.tokenBytes) }
+        var table: [UInt64: UInt64] = [:]
+        table.reserveCapacity(merges.count)
+        for (rank, (a, b)) in merges.enumerated() {
+            guard let ia = vocab[a], let ib = vocab[b], let im = vocab[a + b], ia >= 0, ib >= 0, im >= 0 else { continue }
+            let key = UInt64(ia) << 32 | UInt64(ib)
+            if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(im) }
+        }
+        self.mergeTable = table
+        self.byteIds = ByteUnicodeMap.byteTokens.map { Int32(vocab[$0] ?? -1) }
+    }
+
+    func token(_ id: Int) -> String? {
+        id >= 0 && id < idToToken.count ? idToToken[id] : nil
+    }
+
+    /// Appends the ids of one pre-token (raw UTF-8 bytes) to `out`.
+    func encodeWord(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
+        if bytes.count == 1, let b = bytes.first {
+            let id = byteIds[Int(b)]
+            if id >= 0 { out.append(Int(id)) }
+            return
+        }
+        let key = Array(bytes)
+        cacheLock.lock()
+        let hit = cache[key]
+        cacheLock.unlock()
+        if let hit { out.append(contentsOf: hit); return }
+        let ids = bpe(key)
+        cacheLock.lock()
+        if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[key] = ids
+        cacheLock.unlock()
+        out.append(contentsOf: ids)
+    }
+
+    @inline(__always) private func lookup(_ a: Int32, _ b: Int32) -> UInt64? {
+        mergeTable[UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))]
+    }
+
+    private func bpe(_ bytes: [UInt8]) -> [Int] {
+        if ignoreMerges, let id = vocab[ByteUnicodeMap.encode(bytes)] { return [id] }
+        var symbols: [Int32] = []
+        symbols.reserveCapacity(bytes.count)
+        for b in bytes where byteIds[Int(b)] >= 0 { symbols.append(byteIds[Int(b)]) }
+        if symbols.count < 2 { return symbols.map(Int.init) }
+        // Short words (nearly all) merge fastest with a flat rescan; long ones
+        // (minified code, base64) need the heap to avoid quadratic time.
+        return symbols.count <= 64 ? mergeShort(&symbols) : mergeLong(symbols)
+    }
+
+    /// Repeatedly merges the lowest-ranked adjacent pair (leftmost on ties).
+    private func mergeShort(_ s: inout [Int32]) -> [Int] {
+        let none = UInt64.max
+        var ranks = [UInt64](repeating: none, count: s.count - 1)
+        for k in 0..<(s.count - 1) { ranks[k] = lookup(s[k], s[k + 1]) ?? none }
+        while true {
+            var best = none, pos = -1
+            for k in 0..<ranks.count where ranks[k] < best { best = ranks[k]; pos = k }
+            if pos < 0 { break }
+            s[pos] = Int32(truncatingIfNeeded: best & 0xFFFF_FFFF)
+            s.remove(at: pos + 1)
+            ranks.remove(at: pos)
+            if pos < ranks.count { ranks[pos] = lookup(s[pos], s[pos + 1]) ?? none }
+            if pos > 0 { ranks[pos - 1] = lookup(s[pos - 1], s[pos]) ?? none }
+        }
+        return s.map(Int.init)
+    }
+
+    private struct Candidate: Comparable {
+        var rank: UInt32, pos: Int32, left: Int32, right: Int32, merged: Int32
+        static func < (a: Candidate, b: Candidate) -> Bool {
+            a.rank != b.rank ? a.rank < b.rank : a.pos < b.pos
+        }
+    }
+
+    /// Same result as mergeShort, via a linked list and a heap of candidate merges.
+    private func mergeLong(_ symbols: [Int32]) -> [Int] {
+        var ids = symbols
+        let n = ids.count
+        var next = (0..<n).map { Int32($0 + 1) }
+        next[n - 1] = -1
+        var prev = (0..<n).map { Int32($0 - 1) }
+        var heap = BPEHeap<Candidate>(reserving: n)
+        func consider(_ p: Int32) {
+            let q = next[Int(p)]
+            guard q >= 0, let m = lookup(ids[Int(p)], ids[Int(q)]) else { return }
+            heap.push(Candidate(rank: UInt32(m >> 32), pos: p, left: ids[Int(p)], right: ids[Int(q)],
+                                merged: Int32(truncatingIfNeeded: m & 0xFFFF_FFFF)))
+        }
+        for p in 0..<(n - 1) { consider(Int32(p)) }
+        while let c = heap.pop() {
+            let p = Int(c.pos)
+            // Merged symbols only grow, so matching ids mean the candidate is still current.
+            guard ids[p] == c.left else { continue }
+            let q = Int(next[p])
+            guard q >= 0, ids[q] == c.right else { continue }
+            ids[p] = c.merged
+            ids[q] = -1
+            next[p] = next[q]
+            if next[q] >= 0 { prev[Int(next[q])] = Int32(p) }
+            if prev[p] >= 0 { consider(prev[p]) }
+            consider(Int32(p))
+        }
+        var out: [Int] = []
+        var k: Int32 = 0
+        while k >= 0 { out.append(Int(ids[Int(k)])); k = next[Int(k)] }
+        return out
+    }
+}
