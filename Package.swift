@@ -17,6 +17,9 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .target(name: "Core", dependencies: ["COpenBLAS", "CZstd"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "CLISupport", dependencies: [
+            "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "prefkit-bench", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

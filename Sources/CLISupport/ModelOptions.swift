@@ -1,0 +1,18 @@
+import ArgumentParser
+import Core
+
+/// `--model DIR`, shared by every stage that reads a model directory.
+public struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "A Hugging Face model directory (config.json, *.safetensors, tokenizer.json).")
+    public var model: String
+    public init() {}
+}
+
+/// Runs a stage body and turns a PrefkitError into a one-line message and exit code 1,
+/// instead of a stack trace: bad input is the user's to fix, not a crash.
+public func runStage(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as PrefkitError {
+        FileHandleStderr.write("error: \(e.message)\n")
+        throw ExitCode(1)
+    }
+}

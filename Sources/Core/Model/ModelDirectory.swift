@@ -1,0 +1,58 @@
+import Foundation
+
+/// A model directory as the stages use it: weights plus the tokenizer beside them,
+/// with eos/pad resolved from config.json, tokenizer_config.json and the vocabulary.
+public struct ModelDirectory {
+    public let path: String
+    public let model: Transformer
+    public let tokenizer: Tokenizer
+    /// Token ids that end a completion (generation stops on any of them).
+    public let eosTokenIds: [Int]
+    /// The id appended to completions (TRL appends the tokenizer's eos token).
+    public var eosTokenId: Int { eosTokenIds[0] }
+    public let padTokenId: Int
+
+    public static func load(_ path: String, head: Checkpoint.Head = .lm) throws -> ModelDirectory {
+        let model = try Checkpoint.load(path, head: head)
+        let tokPath = path + "/tokenizer.json"
+        guard FileManager.default.fileExists(atPath: tokPath) else {
+            throw PrefkitError("\(path): no tokenizer.json beside the weights")
+        }
+        let tok = try Tokenizer(path: tokPath)
+        return try ModelDirectory(path: path, model: model, tokenizer: tok)
+    }
+
+    public init(path: String, model: Transformer, tokenizer tok: Tokenizer) throws {
+        self.path = path; self.model = model; self.tokenizer = tok
+        if tok.vocabSize > model.config.vocabSize {
+            throw PrefkitError("\(path): tokenizer has \(tok.vocabSize) tokens but the model's vocab_size is \(model.config.vocabSize)")
+        }
+        var eos: [Int] = []
+        if let e = tok.eosTokenId { eos.append(e) }
+        for e in model.config.eosTokenIds where !eos.contains(e) { eos.append(e) }
+        if eos.isEmpty {
+            for name in ["<|im_end|>", "<|endoftext|>", "</s>", "<|eot_id|>"] {
+                if let id = tok.tokenId(name) { eos.append(id); break }
+            }
+        }
+        guard !eos.isEmpty else {
+            throw PrefkitError("\(path): no eos token found (config.json eos_token_id, tokenizer_config.json eos_token)")
+        }
+        eosTokenIds = eos
+        padTokenId = tok.padTokenId ?? model.config.padTokenId ?? eos[0]
+    }
+
+    /// Writes weights, config and tokenizer so the directory loads in transformers again.
+    public static func save(model: Transformer, tokenizer: Tokenizer, eosTokenId: Int, padTokenId: Int,
+                            to dir: String, extraConfig: [String: Any] = [:]) throws {
+        try Checkpoint.save(model, to: dir, extraConfig: extraConfig)
+        try ArtifactFile.writeAtomically(dir + "/tokenizer.json", bytes: tokenizer.jsonData(), compress: false)
+        let tc: [String: Any] = [
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "eos_token": tokenizer.token(eosTokenId) ?? "", "pad_token": tokenizer.token(padTokenId) ?? "",
+            "model_max_length": model.config.maxPositionEmbeddings, "clean_up_tokenization_spaces": false,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: tc, options: [.prettyPrinted, .sortedKeys])
+        try ArtifactFile.writeAtomically(dir + "/tokenizer_config.json", bytes: [UInt8](data), compress: false)
+    }
+}
