@@ -1,0 +1,24 @@
+/// What a stage does with a record it cannot use: stop naming file:line (the default),
+/// or skip it and report how many were skipped.
+public enum BadRecordPolicy: String, CaseIterable { case fail, skip }
+
+/// Counts of what data loading skipped or shortened, reported by every stage.
+public struct DataReport: CustomStringConvertible {
+    public var records = 0, used = 0, skipped = 0, truncated = 0, droppedTooLong = 0
+    public var firstProblem: String? = nil
+    public init() {}
+    public var description: String {
+        var s = "\(used) of \(records) records used"
+        if truncated > 0 { s += ", \(truncated) truncated to the length limit" }
+        if droppedTooLong > 0 { s += ", \(droppedTooLong) dropped (nothing left to train on after truncation)" }
+        if skipped > 0 { s += ", \(skipped) bad records skipped (first: \(firstProblem ?? "?"))" }
+        return s
+    }
+
+    /// Applies the policy to a problem found at file:line.
+    public mutating func bad(_ where_: String, _ what: String, policy: BadRecordPolicy) throws {
+        if policy == .fail { throw PrefkitError("\(where_): \(what) (use --on-bad-record skip to skip such records)") }
+        skipped += 1
+        if firstProblem == nil { firstProblem = "\(where_): \(what)" }
+    }
+}

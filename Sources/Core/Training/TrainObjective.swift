@@ -1,0 +1,29 @@
+/// What a trainer trains: SFT, reward modeling and DPO each implement this once, and the
+/// shared loop (`Trainer`) does everything else: order, accumulation, clipping, schedule,
+/// logging, checkpoints, resume, NaN and interrupt handling.
+public protocol TrainObjective: AnyObject {
+    /// Number of training examples (pairs for preference objectives).
+    var exampleCount: Int { get }
+    /// The buffer the optimizer updates and its gradients (the model's, or a LoRA adapter's).
+    var trainParams: FloatBuffer { get }
+    var trainGrads: FloatBuffer { get }
+    var trainGroups: [AdamW.Group] { get }
+    /// Tokens the examples hold (for tokens/s).
+    func tokenCount(_ indices: [Int]) -> Int
+    /// The loss normaliser of one optimizer step over all its micro-batches
+    /// (examples for pair losses, completion tokens for SFT), so accumulation is exact.
+    func normalizer(_ stepIndices: [Int]) -> Double
+    /// Forward + backward on a micro-batch; gradients accumulate into trainGrads.
+    /// Returns metric contributions that add up over the step's micro-batches.
+    func accumulate(_ indices: [Int], normalizer: Double) throws -> [String: Double]
+    /// Metrics on the evaluation set, or nil without one.
+    func evaluate() throws -> [String: Double]?
+    /// Writes the trained model (HF layout) into dir.
+    func saveModel(to dir: String, provenance: [String: Any]) throws
+    /// Called after resume restored trainParams (e.g. to refresh derived state).
+    func didRestore()
+}
+
+extension TrainObjective {
+    public func didRestore() {}
+}

@@ -1,0 +1,57 @@
+import CLISupport
+import Core
+import Foundation
+
+/// Where SFT starts: a user's model directory, or a fresh model from a preset/config with
+/// a tokenizer given or trained on the data.
+struct SFTSetup {
+    let model: Transformer, tokenizer: Tokenizer, eos: Int, pad: Int
+
+    static func startingPoint(model: String?, initConfig: String?, tokenizerPath: String?, vocabSize: Int,
+                              data: String, template: PromptTemplate, maxLength: Int, seed: UInt64) throws -> SFTSetup {
+        if let dir = model {
+            let md = try ModelDirectory.load(dir)
+            return SFTSetup(model: md.model, tokenizer: md.tokenizer, eos: md.eosTokenId, pad: md.padTokenId)
+        }
+        let specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+        let tok: Tokenizer
+        if let t = tokenizerPath {
+            tok = try Tokenizer(path: t)
+        } else {
+            guard vocabSize >= 256 + specials.count else { throw PrefkitError("--vocab-size must be at least \(256 + specials.count)") }
+            tok = Tokenizer.train(corpus: try corpus(data), vocabSize: vocabSize, specials: specials)
+        }
+        // ChatML ends turns with <|im_end|>; other templates end a completion with <|endoftext|>.
+        let eosName = template == .chatml ? "<|im_end|>" : "<|endoftext|>"
+        guard let eos = tok.eosTokenId ?? tok.tokenId(eosName), let pad = tok.padTokenId ?? tok.tokenId("<|endoftext|>") ?? Optional(eos) else {
+            throw PrefkitError("the tokenizer has no \(eosName) token to end completions with")
+        }
+        var config: ModelConfig
+        let name = initConfig!
+        if let preset = ModelPreset(rawValue: name) {
+            config = preset.config(vocabSize: tok.vocabSize, maxLength: maxLength)
+        } else {
+            config = try ModelConfig.load(path: name).0
+            if config.vocabSize < tok.vocabSize {
+                throw PrefkitError("\(name): vocab_size \(config.vocabSize) is smaller than the tokenizer's \(tok.vocabSize)")
+            }
+        }
+        config.eosTokenIds = [eos]; config.padTokenId = pad; config.bosTokenId = nil
+        let m = Transformer(config: config)
+        m.randomInit(seed: seed, std: 0.02)
+        return SFTSetup(model: m, tokenizer: tok, eos: eos, pad: pad)
+    }
+
+    /// Every text field of the data, for training the tokenizer.
+    static func corpus(_ path: String) throws -> [String] {
+        var texts: [String] = []
+        try JSONL.forEachRecord(path) { _, rec in
+            for key in ["text", "prompt", "completion", "chosen", "rejected", "response"] {
+                if let s = rec[key]?.stringValue { texts.append(s) }
+                if let m = RecordText.messages(rec[key]) { texts += m.map(\.content) }
+            }
+            if let m = RecordText.messages(rec["messages"]) { texts += m.map(\.content) }
+        }
+        return texts
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import CLISupport
+import Core
+import Foundation
+
+@main
+struct SFTTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sft-train",
+        abstract: "Supervised fine-tuning of a causal LM, or training one from scratch.",
+        discussion: "Data: JSONL of {\"prompt\",\"completion\"} (loss on the completion), {\"text\"} (loss on every token) or {\"messages\"} (loss on the last assistant turn).")
+
+    @Option(help: "Start from this HF model directory.") var model: String?
+    @Option(help: "Start from scratch: a preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))) or a config.json path.")
+    var initConfig: String?
+    @Option(help: "tokenizer.json for a from-scratch model (default: train a byte-level BPE on the data).") var tokenizer: String?
+    @Option(help: "Vocabulary size of the BPE trained on the data.") var vocabSize = 1024
+    @Option(help: "Training data (JSONL, .zst accepted).") var data: String
+    @Option(help: "Evaluation data, same format.") var evalData: String?
+    @Option(help: "Prompt template: plain, chatml or qa.") var template: PromptTemplate = .plain
+    @Option(help: "Longest sequence in tokens; longer ones keep their start.") var maxLength = 512
+    @Option(help: "fail (default) or skip records that cannot be used.") var onBadRecord: BadRecordPolicy = .fail
+    @OptionGroup var train: TrainingFlags
+
+    func run() throws {
+        try runStage {
+            let opts = try train.options(defaultLR: 2e-5, defaultEpochs: 3)
+            guard (model == nil) != (initConfig == nil) else {
+                throw PrefkitError("give exactly one of --model DIR or --init-config PRESET|config.json")
+            }
+            let start = try SFTSetup.startingPoint(model: model, initConfig: initConfig, tokenizerPath: tokenizer,
+                                                   vocabSize: vocabSize, data: data, template: template,
+                                                   maxLength: maxLength, seed: opts.seed)
+            let (examples, report) = try SFTData.load(data, tokenizer: start.tokenizer, template: template,
+                                                      eos: start.eos, maxLength: maxLength, policy: onBadRecord)
+            if !opts.quiet { FileHandleStderr.write("\(data): \(report)\n") }
+            var evalExamples: [SFTExample] = []
+            if let e = evalData {
+                evalExamples = try SFTData.load(e, tokenizer: start.tokenizer, template: template, eos: start.eos,
+                                                maxLength: maxLength, policy: onBadRecord).0
+            }
+            let dataDigest = try Digest.ofFile(data)
+            let parent = model ?? "scratch:\(initConfig!)"
+            let objective = SFTObjective(model: start.model, examples: examples, evalExamples: evalExamples,
+                                         evalBatchSize: opts.batchSize) { m, dir, prov in
+                try ModelDirectory.save(model: m, tokenizer: start.tokenizer, eosTokenId: start.eos,
+                                        padTokenId: start.pad, to: dir)
+                var p = prov
+                p["stage"] = "sft-train"; p["parent"] = parent; p["data"] = data; p["data_digest"] = dataDigest
+                p["template"] = template.rawValue
+                try Provenance.write(dir, p)
+            }
+            let trainer = Trainer(objective: objective, options: opts)
+            trainer.identity = ["data_digest": dataDigest, "parent": parent]
+            let steps = try trainer.run()
+            var final: [String: Any] = ["steps": steps, "final_metrics": trainer.lastMetrics, "data_report": report.description]
+            if let ev = trainer.lastEval { final["eval_metrics"] = ev }
+            try objective.saveModel(to: opts.outDir, provenance: final)
+            if !opts.quiet {
+                FileHandleStderr.write("wrote \(opts.outDir) (loss \(String(format: "%.4f", trainer.lastMetrics["loss"] ?? .nan)))\n")
+            }
+        }
+    }
+}
