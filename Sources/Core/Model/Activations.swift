@@ -11,6 +11,18 @@ public final class Activations {
     private var oXMid = 0, oXn2 = 0, oInv2 = 0, oGU = 0, oH = 0, slotSize = 0
     private var oFinalX = 0, oInvF = 0, oHidden = 0
 
+    /// LoRA adapters' per-token activations (u = x·Aᵀ, dropout masks), one block per layer slot.
+    let loraStore = Scratch(), loraScratch = Scratch()
+    private(set) var loraBlock = 0
+
+    /// Sizes the LoRA block for this batch; called at the start of forward.
+    func prepareLoRA(_ lora: LoRAAdapter?, tokens n: Int) {
+        guard let lora, lora.enabled else { loraBlock = 0; return }
+        loraBlock = lora.perLayerStorage * n
+        _ = loraStore.get(loraBlock * slots)
+    }
+    func lora(_ l: Int) -> UnsafeMutablePointer<Float> { loraStore.buffer.ptr + (slots == 1 ? 0 : l) * loraBlock }
+
     public init(config: ModelConfig, training: Bool) {
         c = config; slots = training ? config.numLayers : 1
     }

@@ -12,7 +12,18 @@ public struct ModelDirectory {
     public var eosTokenId: Int { eosTokenIds[0] }
     public let padTokenId: Int
 
+    /// Loads a model directory, or a LoRA adapter directory over the base it names
+    /// (merged into the base weights: for inference, nothing trains the adapter afterwards).
     public static func load(_ path: String, head: Checkpoint.Head = .lm) throws -> ModelDirectory {
+        if LoRAFiles.isAdapterDirectory(path) && !FileManager.default.fileExists(atPath: path + "/config.json") {
+            let (_, basePath) = try LoRAFiles.readConfig(path)
+            guard !basePath.isEmpty else { throw PrefkitError("\(path)/adapter_config.json: base_model_name_or_path is empty") }
+            let base = try load(basePath, head: head)
+            let adapter = try LoRAFiles.load(path, for: base.model)
+            adapter.merge(into: base.model)
+            let tok = FileManager.default.fileExists(atPath: path + "/tokenizer.json") ? try Tokenizer(path: path + "/tokenizer.json") : base.tokenizer
+            return try ModelDirectory(path: path, model: base.model, tokenizer: tok)
+        }
         let model = try Checkpoint.load(path, head: head)
         let tokPath = path + "/tokenizer.json"
         guard FileManager.default.fileExists(atPath: tokPath) else {

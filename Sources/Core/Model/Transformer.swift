@@ -10,6 +10,8 @@ public final class Transformer {
     public let rope: RopeTables
     /// The config.json keys the checkpoint came with, kept so a save round-trips them.
     public var configJSON: [String: Any]
+    /// Low-rank adapters on the projections; when set and enabled they join every forward.
+    public var lora: LoRAAdapter?
 
     public init(config: ModelConfig, withLMHead: Bool = true, withScoreHead: Bool = false,
                 configJSON: [String: Any] = [:]) {
