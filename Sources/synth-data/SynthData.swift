@@ -21,6 +21,7 @@ struct SynthData: ParsableCommand {
     @Option(help: "SFT examples.") var sft: Int?
     @Option(help: "Evaluation prompts (every item, held-out ones included).") var evalPrompts: Int?
     @Option(help: "Fraction of train pairs with chosen/rejected swapped against gold.") var noise: Double?
+    @Option(help: "Least gold difference between the two responses of a pair.") var minGap: Double?
 
     func run() throws {
         try runStage {
@@ -33,6 +34,7 @@ struct SynthData: ParsableCommand {
             if let n = sft { o.sft = n }
             if let n = evalPrompts { o.evalPrompts = n }
             if let x = noise { o.noise = x }
+            if let x = minGap { o.minGoldGap = x }
             let data = try ReviewsDataset.generate(o)
             for path in try data.write(to: out) { FileHandleStderr.write("wrote \(path)\n") }
             FileHandleStderr.write("""

@@ -116,9 +116,10 @@ final class SynthReviewsTests: XCTestCase {
 
     func testPairsHaveAClearGoldGapAndMatchTheScorer() throws {
         let d = try ReviewsDataset.generate(small(seed: 5))
+        XCTAssertEqual(d.options.minGoldGap, 1.0)
         for p in d.trainPairs + d.testPairs {
             let pr = p["prompt"]!.stringValue!, gc = p["gold_chosen"]!.doubleValue!, gr = p["gold_rejected"]!.doubleValue!
-            XCTAssertGreaterThanOrEqual(abs(gc - gr), 0.5)
+            XCTAssertGreaterThanOrEqual(abs(gc - gr), d.options.minGoldGap)
             XCTAssertEqual(ReviewsTask.gold(prompt: pr, response: p["chosen"]!.stringValue!), gc)
             XCTAssertEqual(ReviewsTask.gold(prompt: pr, response: p["rejected"]!.stringValue!), gr)
         }
