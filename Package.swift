@@ -26,6 +26,9 @@ let package = Package(
         .executableTarget(name: "synth-data", dependencies: [
             "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "dpo-train", dependencies: [
+            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "prefkit-bench", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

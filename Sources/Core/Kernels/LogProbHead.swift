@@ -23,9 +23,11 @@ public final class LogProbHead {
         chunkRows = max(1, min(512, budgetFloats / max(1, vocab)))
     }
 
-    /// Fills logps[i] (and lse[i], the log-sum-exp kept for backward).
+    /// Fills logps[i] (and lse[i], the log-sum-exp kept for backward). With lse2, also
+    /// logsumexp(2·logits): WPO's weights need log Σ p² = lse2 − 2·lse.
     public func forward(hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>, targets: LogProbTargets,
-                        logps: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>) {
+                        logps: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+                        lse2: UnsafeMutablePointer<Float>? = nil) {
         chunks(hidden, weight, targets) { lo, m, hc, lg in
             targets.tokens.withUnsafeBufferPointer { tok in
                 Parallel.forRange(m) { a, b in
@@ -34,6 +36,13 @@ public final class LogProbHead {
                         let s = Self.logSumExp(row, vocab)
                         lse[lo + i] = s
                         logps[lo + i] = row[Int(tok[lo + i])] - s
+                        if let lse2 {
+                            var mx = -Float.infinity
+                            for v in 0..<vocab { mx = max(mx, row[v]) }
+                            var sum: Float = 0
+                            for v in 0..<vocab { sum += expf(2 * (row[v] - mx)) }
+                            lse2[lo + i] = 2 * mx + logf(sum)
+                        }
                     }
                 }
             }

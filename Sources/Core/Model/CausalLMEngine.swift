@@ -6,7 +6,8 @@ public final class CausalLMEngine {
     public let head: LogProbHead
     let buffers = BackwardBuffers()
     private var lse: [Float] = []
-    private var lastLogps: [Float] = []
+    /// log Σ_v p_v² per target of the last call, when asked for (WPO).
+    public private(set) var logSumSquares: [Float] = []
 
     public init(model: Transformer, training: Bool) {
         self.model = model
@@ -15,15 +16,19 @@ public final class CausalLMEngine {
     }
 
     /// Per-target log-probs. In a training engine it also keeps what backward needs.
-    public func logProbs(_ b: CompletionBatch) -> [Float] {
+    public func logProbs(_ b: CompletionBatch, wantSumSquares: Bool = false) -> [Float] {
         model.forward(b.tokens, acts)
         let m = b.targets.count
         var logps = [Float](repeating: 0, count: m)
         lse = [Float](repeating: 0, count: m)
+        var lse2 = [Float](repeating: 0, count: wantSumSquares ? m : 0)
         logps.withUnsafeMutableBufferPointer { lp in lse.withUnsafeMutableBufferPointer { ls in
-            head.forward(hidden: acts.hidden, weight: model.params.ptr + model.layout.lmHead, targets: b.targets,
-                         logps: lp.baseAddress!, lse: ls.baseAddress!)
+            lse2.withUnsafeMutableBufferPointer { l2 in
+                head.forward(hidden: acts.hidden, weight: model.params.ptr + model.layout.lmHead, targets: b.targets,
+                             logps: lp.baseAddress!, lse: ls.baseAddress!, lse2: wantSumSquares ? l2.baseAddress! : nil)
+            }
         } }
+        logSumSquares = wantSumSquares ? zip(lse2, lse).map { $0 - 2 * $1 } : []
         return logps
     }
 

@@ -22,8 +22,14 @@ public protocol TrainObjective: AnyObject {
     func saveModel(to dir: String, provenance: [String: Any]) throws
     /// Called after resume restored trainParams (e.g. to refresh derived state).
     func didRestore()
+    /// Called after optimizer step `step` (1-based) was applied.
+    func didStep(_ step: Int)
+    /// Called before optimizer step `step` (0-based) starts: seeds per-step randomness (dropout).
+    func willStep(_ step: Int)
 }
 
 extension TrainObjective {
     public func didRestore() {}
+    public func didStep(_ step: Int) {}
+    public func willStep(_ step: Int) {}
 }

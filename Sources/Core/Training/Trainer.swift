@@ -76,6 +76,7 @@ public final class Trainer {
 
         for s in start..<total {
             let t0 = Date()
+            objective.willStep(s)
             let micro = microBatches(step: s)
             let all = micro.flatMap { $0 }
             let norm = objective.normalizer(all)
@@ -96,6 +97,7 @@ public final class Trainer {
             }
             let lr = schedule.rate(at: s)
             optimizer.update(params: params.ptr, grads: grads.ptr, lr: Float(lr))
+            objective.didStep(s + 1)
             let dt = Date().timeIntervalSince(t0)
             let toks = Double(objective.tokenCount(all))
             tokensSeen += toks; timeSpent += dt
