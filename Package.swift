@@ -29,6 +29,12 @@ let package = Package(
         .executableTarget(name: "dpo-train", dependencies: [
             "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "rm-train", dependencies: [
+            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "rm-score", dependencies: [
+            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "prefkit-bench", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -17,12 +17,14 @@ struct CaseResult {
 }
 
 enum Cases {
-    static let all = ["fwdbwd_tiny", "fwdbwd_05b"]
+    static let all = ["fwdbwd_tiny", "fwdbwd_05b", "rm_tiny", "score_05b"]
 
     static func run(_ name: String, ceiling: Double) throws -> CaseResult {
         switch name {
         case "fwdbwd_tiny": return forwardBackward(name, .tiny, batch: 4, length: 128, iterations: 10, ceiling: ceiling)
         case "fwdbwd_05b": return forwardBackward(name, .qwen05b, batch: 4, length: 128, iterations: 2, ceiling: ceiling)
+        case "rm_tiny": return try RewardCases.train(name, .tiny, pairs: 8, prompt: 64, response: 64, iterations: 5, ceiling: ceiling)
+        case "score_05b": return RewardCases.score(name, .qwen05b, batch: 8, length: 128, iterations: 3, ceiling: ceiling)
         default: throw BenchError("unknown case \(name); known: \(all.joined(separator: ", "))")
         }
     }

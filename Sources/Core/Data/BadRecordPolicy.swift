@@ -10,7 +10,7 @@ public struct DataReport: CustomStringConvertible {
     public var description: String {
         var s = "\(used) of \(records) records used"
         if truncated > 0 { s += ", \(truncated) truncated to the length limit" }
-        if droppedTooLong > 0 { s += ", \(droppedTooLong) dropped (nothing left to train on after truncation)" }
+        if droppedTooLong > 0 { s += ", \(droppedTooLong) dropped as too long (over the length limit, or nothing left after truncation)" }
         if skipped > 0 { s += ", \(skipped) bad records skipped (first: \(firstProblem ?? "?"))" }
         return s
     }

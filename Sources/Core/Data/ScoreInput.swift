@@ -1,0 +1,76 @@
+/// What rm-score scores: preference pairs (both sides, labels "chosen"/"rejected") or
+/// generations {"id","prompt","response"} (label "generated" or the caller's).
+/// Generation prompts are used as written: they are already rendered text from the
+/// generator's template, so no template is applied to them again.
+public struct ScoreSample {
+    public var id: String
+    public var prompt: String, response: String
+    public var label: String
+    /// prompt + response (+ eos) token ids, what the reward model reads.
+    public var tokens: [Int]
+    /// Gold score of this sample, and for pairs the gold of both sides.
+    public var gold: Double?
+    public var goldChosen: Double?, goldRejected: Double?
+    /// Index of the pair this sample belongs to (pairs only).
+    public var pair: Int?
+}
+
+public enum ScoreInputKind: String { case pairs, generations }
+
+public enum ScoreInput {
+    /// Reads the file; the kind is decided by the first record (chosen/rejected/response_0
+    /// fields make it preference data).
+    public static func load(_ path: String, tokenizer: Tokenizer, eos: Int, preference o: PreferenceLoadOptions,
+                            label: String?) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
+        var first: JSONValue? = nil
+        try JSONL.forEachRecord(path) { _, rec in if first == nil { first = rec } }
+        guard let f = first else { throw PrefkitError("\(path): no records: nothing to score") }
+        if f["chosen"] != nil || f["rejected"] != nil || f["response_0"] != nil {
+            let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
+            var out: [ScoreSample] = []
+            for (k, p) in pairs.enumerated() {
+                out.append(ScoreSample(id: p.id, prompt: p.promptText, response: p.chosenText, label: label.map { $0 + "/chosen" } ?? "chosen",
+                                       tokens: p.prompt + p.chosen, gold: p.goldChosen,
+                                       goldChosen: p.goldChosen, goldRejected: p.goldRejected, pair: k))
+                out.append(ScoreSample(id: p.id, prompt: p.promptText, response: p.rejectedText, label: label.map { $0 + "/rejected" } ?? "rejected",
+                                       tokens: p.prompt + p.rejected, gold: p.goldRejected,
+                                       goldChosen: p.goldChosen, goldRejected: p.goldRejected, pair: k))
+            }
+            return (out, .pairs, report)
+        }
+        return try generations(path, tokenizer: tokenizer, eos: eos, truncation: o.truncation, policy: o.policy,
+                               label: label ?? "generated")
+    }
+
+    static func generations(_ path: String, tokenizer: Tokenizer, eos: Int, truncation: TruncationOptions,
+                            policy: BadRecordPolicy, label: String) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
+        var out: [ScoreSample] = []
+        var report = DataReport()
+        try JSONL.forEachRecord(path) { line, rec in
+            report.records += 1
+            let here = "\(path):\(line)"
+            guard let prompt = rec["prompt"]?.stringValue, let response = rec["response"]?.stringValue else {
+                try report.bad(here, "expected {\"prompt\",\"response\"} strings (generations) or chosen/rejected (preference data)", policy: policy)
+                return
+            }
+            var gold: Double? = nil
+            if let g = rec["gold"], !g.isNull {
+                guard let v = g.doubleValue else { try report.bad(here, "\"gold\" must be a number", policy: policy); return }
+                gold = v
+            }
+            // The reward model was trained on prompt + response + eos; score the same shape.
+            var r = tokenizer.encode(response)
+            if r.last != eos { r.append(eos) }
+            guard let cut = truncation.apply(prompt: tokenizer.encode(prompt), completion: r) else {
+                report.droppedTooLong += 1; return
+            }
+            if cut.cut { report.truncated += 1 }
+            let id = rec["id"]?.stringValue ?? rec["id"]?.intValue.map(String.init) ?? String(line)
+            out.append(ScoreSample(id: id, prompt: prompt, response: response, label: label,
+                                   tokens: cut.prompt + cut.completion, gold: gold, goldChosen: nil, goldRejected: nil, pair: nil))
+            report.used += 1
+        }
+        if out.isEmpty { throw PrefkitError("\(path): none of the \(report.records) records is usable (\(report))") }
+        return (out, .generations, report)
+    }
+}

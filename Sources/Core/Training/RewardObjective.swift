@@ -1,0 +1,113 @@
+import Foundation
+
+/// Reward modeling (TRL RewardTrainer): a scalar head read at the last token of
+/// prompt + response + eos, trained with the Bradley–Terry loss averaged over the pairs of
+/// an optimizer step. Chosen and rejected go through the model in one packed batch.
+public final class RewardObjective: TrainObjective {
+    public let model: Transformer
+    public let engine: RewardEngine
+    public let pairs: [PreferencePair]
+    public let evalPairs: [PreferencePair]
+    public let centerCoefficient: Double
+    public let evalBatchSize: Int
+    /// Writes the model directory (weights, tokenizer, provenance) for a checkpoint or the end.
+    public var saver: (Transformer, String, [String: Any]) throws -> Void
+
+    public init(model: Transformer, pairs: [PreferencePair], evalPairs: [PreferencePair] = [],
+                centerCoefficient: Double = 0, evalBatchSize: Int = 8,
+                saver: @escaping (Transformer, String, [String: Any]) throws -> Void) throws {
+        guard model.hasScoreHead else { throw PrefkitError("reward modeling needs a model with a score head (score.weight)") }
+        guard centerCoefficient >= 0, centerCoefficient.isFinite else {
+            throw PrefkitError("--center-rewards-coefficient must be a non-negative number")
+        }
+        self.model = model; self.pairs = pairs; self.evalPairs = evalPairs
+        self.centerCoefficient = centerCoefficient; self.evalBatchSize = max(1, evalBatchSize); self.saver = saver
+        engine = RewardEngine(model: model, training: true)
+        model.enableGradients()
+    }
+
+    public var exampleCount: Int { pairs.count }
+    public var trainParams: FloatBuffer { model.params }
+    public var trainGrads: FloatBuffer { model.grads! }
+    public var trainGroups: [AdamW.Group] { AdamW.groups(for: model.layout) }
+
+    /// Every token that goes through the model: the prompt twice, both responses.
+    public func tokenCount(_ idx: [Int]) -> Int { idx.reduce(0) { $0 + pairs[$1].tokenCount } }
+    public func normalizer(_ idx: [Int]) -> Double { Double(idx.count) }
+
+    /// All chosen sequences, then all rejected ones (the fixture's and TRL's row order).
+    public static func batch(_ ps: [PreferencePair]) -> TokenBatch {
+        var b = TokenBatch()
+        for p in ps { b.append(p.prompt + p.chosen) }
+        for p in ps { b.append(p.prompt + p.rejected) }
+        return b
+    }
+
+    public func accumulate(_ idx: [Int], normalizer: Double) throws -> [String: Double] {
+        let ps = idx.map { pairs[$0] }
+        let b = Self.batch(ps)
+        let s = engine.scores(b)
+        let n = ps.count
+        var coeff = [Float](repeating: 0, count: 2 * n)
+        var m = PairMetrics()
+        for i in 0..<n {
+            let t = m.add(chosen: Double(s[i]), rejected: Double(s[n + i]), margin: ps[i].margin ?? 0, center: centerCoefficient)
+            coeff[i] = Float(t.dChosen / normalizer); coeff[n + i] = Float(t.dRejected / normalizer)
+        }
+        engine.backward(b, coeff: coeff)
+        return m.contributions(normalizer: normalizer)
+    }
+
+    /// Scores of prompt+chosen and prompt+rejected for each pair, forward only.
+    public func scorePairs(_ ps: [PreferencePair]) -> [(chosen: Double, rejected: Double)] {
+        var out: [(chosen: Double, rejected: Double)] = []
+        var i = 0
+        while i < ps.count {
+            let chunk = Array(ps[i..<min(ps.count, i + evalBatchSize)])
+            let s = engine.scores(Self.batch(chunk))
+            for j in 0..<chunk.count { out.append((Double(s[j]), Double(s[chunk.count + j]))) }
+            i += evalBatchSize
+        }
+        return out
+    }
+
+    public func evaluate() throws -> [String: Double]? {
+        guard !evalPairs.isEmpty else { return nil }
+        return Self.evalMetrics(evalPairs, scores: scorePairs(evalPairs), center: centerCoefficient)
+    }
+
+    /// Loss, accuracy, margin and the mean/std of every reward (chosen and rejected together).
+    public static func evalMetrics(_ ps: [PreferencePair], scores: [(chosen: Double, rejected: Double)], center: Double) -> [String: Double] {
+        var m = PairMetrics()
+        for (p, s) in zip(ps, scores) { _ = m.add(chosen: s.chosen, rejected: s.rejected, margin: p.margin ?? 0, center: center) }
+        var out = m.contributions(normalizer: Double(ps.count))
+        let all = SummaryStats(scores.flatMap { [$0.chosen, $0.rejected] })
+        out["reward_mean"] = all.mean; out["reward_std"] = all.std
+        return out
+    }
+
+    /// Mean and std of the rewards over both sides of the given pairs: stored with the model
+    /// so that later scores can be normalised.
+    public func rewardStatistics(_ ps: [PreferencePair]) -> SummaryStats {
+        SummaryStats(scorePairs(ps).flatMap { [$0.chosen, $0.rejected] })
+    }
+
+    public func saveModel(to dir: String, provenance: [String: Any]) throws { try saver(model, dir, provenance) }
+}
+
+/// Sums of the per-pair metrics; divided by the step's normaliser they add up over micro-batches.
+struct PairMetrics {
+    var loss = 0.0, correct = 0.0, chosen = 0.0, rejected = 0.0
+
+    mutating func add(chosen rc: Double, rejected rr: Double, margin: Double, center: Double) -> BradleyTerry.Term {
+        let t = BradleyTerry.pair(chosen: rc, rejected: rr, margin: margin, centerCoefficient: center)
+        loss += t.loss; chosen += rc; rejected += rr
+        if rc > rr { correct += 1 }   // ties count as wrong, as in TRL
+        return t
+    }
+
+    func contributions(normalizer n: Double) -> [String: Double] {
+        ["loss": loss / n, "accuracy": correct / n, "rewards/chosen": chosen / n,
+         "rewards/rejected": rejected / n, "reward_margin": (chosen - rejected) / n]
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import CLISupport
+import Core
+import Foundation
+
+@main
+struct RMScore: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm-score",
+        abstract: "Score preference data or generations with a reward model, and compare score files.",
+        subcommands: [Score.self, Compare.self], defaultSubcommand: Score.self)
+}
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "score",
+        abstract: "Score every sample; write per-sample scores and summary statistics.",
+        discussion: """
+        Input is preference data (records with chosen/rejected or response_0/1: both sides are scored, \
+        labels chosen/rejected, pair accuracy reported) or generations {"id","prompt","response"} \
+        (label generated, or --label). Generation prompts are used exactly as written: they are already \
+        rendered by the generator's template, so --template does not apply to them. eos is appended to \
+        every response, as in training. Output records: id, prompt, response, score, label, and gold \
+        (gold_chosen/gold_rejected for pairs) when the input has it.
+        """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Preference data or generations (JSONL, .zst accepted).") var data: String
+    @Option(help: "Per-sample scores (JSONL; compressed when the name ends in .zst).") var out: String
+    @Option(help: "Summary statistics (default: summary.json beside --out).") var summary: String?
+    @Flag(help: "Report (score − mean) / std with the training statistics rm-train stored in the model.") var normalize = false
+    @Option(help: "Label for generations (pairs get <label>/chosen, <label>/rejected).") var label: String?
+    @OptionGroup var prefs: PreferenceFlags
+    @Option(help: "Longest prompt + response in tokens; longer ones are truncated (prompt cut from the left).") var maxLength = 1024
+    @Option(help: "Sequences per forward pass.") var batchSize = 8
+    @Option(help: "Histogram bins in summary.json.") var bins = 20
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        try runStage {
+            guard batchSize > 0, bins > 0 else { throw PrefkitError("--batch-size and --bins must be positive") }
+            let md = try ModelDirectory.load(modelOptions.model, head: .score)
+            let norm = normalize ? try RewardScoring.normalization(modelDir: modelOptions.model, configJSON: md.model.configJSON) : nil
+            let (samples, kind, report) = try ScoreInput.load(data, tokenizer: md.tokenizer, eos: md.eosTokenId,
+                                                              preference: try prefs.options(maxLength: maxLength, dropLong: false),
+                                                              label: label)
+            if !quiet { FileHandleStderr.write("\(data): \(kind.rawValue), \(report)\n") }
+            let engine = RewardEngine(model: md.model, training: false)
+            let progress = Progress(label: "scored", total: samples.count, interactive: isInteractive, quiet: quiet)
+            var scores = RewardScoring.scores(engine, sequences: samples.map(\.tokens), batchSize: batchSize, progress: progress)
+            if let n = norm { scores = scores.map { ($0 - n.mean) / n.std } }
+            progress.finish("scored \(samples.count) samples")
+            try ScoreOutput.write(out, samples: samples, scores: scores)
+            let summaryPath = summary ?? ((out as NSString).deletingLastPathComponent.isEmpty ? "summary.json"
+                                         : (out as NSString).deletingLastPathComponent + "/summary.json")
+            let s = ScoreOutput.summary(samples: samples, scores: scores, bins: bins,
+                                        extra: [("model", .string(modelOptions.model)), ("data", .string(data)),
+                                                ("kind", .string(kind.rawValue)), ("normalized", .bool(norm != nil))])
+            try ArtifactFile.writeAtomically(summaryPath, string: s.serialized() + "\n", compress: false)
+            print(ScoreOutput.terminalSummary(samples: samples, scores: scores, bins: bins))
+            if !quiet { FileHandleStderr.write("wrote \(out) and \(summaryPath)\n") }
+        }
+    }
+}
