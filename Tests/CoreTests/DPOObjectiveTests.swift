@@ -1,0 +1,124 @@
+import XCTest
+import Foundation
+import Core
+
+final class DPOObjectiveTests: XCTestCase {
+    let dir = fixturesDir() + "/qwen2-tiny"
+
+    func fixturePairs(_ md: ModelDirectory) throws -> [PreferencePair] {
+        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
+        let path = NSTemporaryDirectory() + "prefkit-dpo-\(getpid()).jsonl"
+        let lines = (d["triples"] as! [[String: Any]]).map { t in
+            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!, "rejected": t["rejected"]!]), encoding: .utf8)!
+        }
+        FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8))
+        return try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: PreferenceLoadOptions()).0
+    }
+
+    /// The objective's loss and gradients on the fixture equal TRL's, with the reference as a
+    /// separate model and as precomputed log-probs (the two must agree).
+    func testFixtureLossAndGradientsThroughTheObjective() throws {
+        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
+        let ref = try SafetensorsFile(path: dir + "/ref.safetensors")
+        var grads: [[Float]] = []
+        for precomputed in [false, true] {
+            let policy = try ModelDirectory.load(dir + "/policy")
+            let pairs = try fixturePairs(policy)
+            let refEngine = CausalLMEngine(model: try Checkpoint.load(dir), training: false)
+            let source: ReferenceSource
+            if precomputed {
+                let (c, r) = ReferenceLogps.compute(engine: refEngine, pairs: pairs, batchSize: 3, ldAlpha: nil)
+                source = .precomputed(chosen: c, rejected: r)
+            } else {
+                source = .model(refEngine)
+            }
+            var cfg = DPOLossConfig()
+            cfg.beta = (d["beta"] as! NSNumber).doubleValue
+            let obj = DPOObjective(policy: policy.model, lora: nil, reference: source, pairs: pairs, loss: cfg) { _, _, _ in }
+            let all = Array(0..<pairs.count)
+            let norm = obj.normalizer(all)
+            obj.trainGrads.zero()
+            // Two micro-batches: accumulation must equal one batch.
+            var m = try obj.accumulate([0, 1], normalizer: norm)
+            for (k, v) in try obj.accumulate([2, 3], normalizer: norm) { m[k, default: 0] += v }
+            assertClose([m["loss"]!], [(d["loss"] as! NSNumber).doubleValue], rtol: 1e-5, "objective DPO loss (precomputed \(precomputed))")
+            let chosenRewards = doubles(d["chosen_rewards"])
+            assertClose([m["rewards/chosen"]!], [chosenRewards.reduce(0, +) / 4], rtol: 1e-4, "rewards/chosen")
+            let e = policy.model.layout.entry("model.layers.0.self_attn.q_proj.weight")!
+            let g = (0..<e.count).map { policy.model.grads![e.offset + $0] }
+            assertClose(g, try ref.floats("dpo_grad.model.layers.0.self_attn.q_proj.weight"), rtol: 1e-3, "objective q_proj grad")
+            grads.append(g)
+        }
+        XCTAssertEqual(relativeError(grads[0], grads[1]) < 1e-5, true, "precomputed and live reference agree")
+    }
+
+    /// With LoRA, the adapter-off reference equals the base model's log-probs, and a fresh
+    /// adapter (B = 0) starts exactly at the reference: loss log 2, zero margins.
+    func testLoRAReferenceIsTheBase() throws {
+        let md = try ModelDirectory.load(dir)
+        let pairs = try fixturePairs(md)
+        let base = CausalLMEngine(model: try Checkpoint.load(dir), training: false)
+        let (bc, br) = ReferenceLogps.compute(engine: base, pairs: pairs, batchSize: 4, ldAlpha: nil)
+        let a = LoRAAdapter(config: LoRAConfig(rank: 4, alpha: 8, dropout: 0), model: md.model.config, seed: 1)
+        let obj = DPOObjective(policy: md.model, lora: a, reference: .adapterOff(CausalLMEngine(model: md.model, training: false), a),
+                               pairs: pairs, loss: DPOLossConfig()) { _, _, _ in }
+        let m = try obj.accumulate([0, 1, 2, 3], normalizer: obj.normalizer([0, 1, 2, 3]))
+        XCTAssertEqual(m["loss"]!, log(2), accuracy: 1e-6)
+        XCTAssertEqual(m["rewards/margins"]!, 0, accuracy: 1e-6)
+        XCTAssertEqual(m["logps/chosen"]!, bc.reduce(0, +) / 4, accuracy: 1e-3)
+        XCTAssertEqual(m["logps/rejected"]!, br.reduce(0, +) / 4, accuracy: 1e-3)
+        XCTAssertNil(md.model.grads, "LoRA training gives the base weights no gradients")
+        XCTAssert(a.grads.toArray().contains { $0 != 0 }, "the adapter gets gradients")
+    }
+
+    /// Build products sit next to the test bundle.
+    func binary(_ name: String) -> String {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) && url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("release/" + name).path) { return url.appendingPathComponent("release/" + name).path }
+        }
+        return url.appendingPathComponent(name).path
+    }
+
+    func run(_ exe: String, _ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary(exe))
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardError = pipe; p.standardOutput = pipe
+        try p.run()
+        let out = String(data: pipe.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
+        p.waitUntilExit()
+        return (p.terminationStatus, out)
+    }
+
+    /// precompute-ref, then train with it (LoRA, merged); a reference file from other data is refused.
+    func testCommandLinePrecomputeTrainAndRefusal() throws {
+        let tmp = NSTemporaryDirectory() + "prefkit-dpocli-\(getpid())"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
+        let lines = (d["triples"] as! [[String: Any]]).map { t in
+            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!, "rejected": t["rejected"]!]), encoding: .utf8)!
+        }
+        FileManager.default.createFile(atPath: tmp + "/prefs.jsonl", contents: Data(lines.joined(separator: "\n").utf8))
+        FileManager.default.createFile(atPath: tmp + "/other.jsonl", contents: Data(lines.reversed().joined(separator: "\n").utf8))
+        var (rc, out) = try run("dpo-train", ["precompute-ref", "--model", dir, "--data", tmp + "/prefs.jsonl", "--out", tmp + "/ref.safetensors.zst", "--quiet"])
+        XCTAssertEqual(rc, 0, out)
+        (rc, out) = try run("dpo-train", ["--model", dir, "--data", tmp + "/prefs.jsonl", "--ref-logps", tmp + "/ref.safetensors.zst",
+                                          "--out", tmp + "/out", "--max-steps", "3", "--batch-size", "2", "--lr", "1e-3",
+                                          "--lora-r", "4", "--lora-dropout", "0", "--merge", "--quiet"])
+        XCTAssertEqual(rc, 0, out)
+        for f in ["adapter_config.json", "adapter_model.safetensors", "metrics.jsonl", "prefkit.json", "merged/model.safetensors"] {
+            XCTAssert(FileManager.default.fileExists(atPath: tmp + "/out/" + f), "missing \(f)")
+        }
+        XCTAssertEqual(try JSONL.readAll(tmp + "/out/metrics.jsonl").count, 3)
+        (rc, out) = try run("dpo-train", ["--model", dir, "--data", tmp + "/other.jsonl", "--ref-logps", tmp + "/ref.safetensors.zst",
+                                          "--out", tmp + "/out2", "--max-steps", "1", "--quiet"])
+        XCTAssertEqual(rc, 1)
+        XCTAssert(out.contains("computed on other data"), out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/out2/model.safetensors"))
+    }
+}
