@@ -17,7 +17,8 @@ struct CaseResult {
 }
 
 enum Cases {
-    static let all = ["fwdbwd_tiny", "fwdbwd_05b", "rm_tiny", "score_05b"]
+    static let all = ["fwdbwd_tiny", "fwdbwd_05b", "rm_tiny", "score_05b", "dpo_tiny_full", "dpo_tiny_lora",
+                      "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_precomputed"]
 
     static func run(_ name: String, ceiling: Double) throws -> CaseResult {
         switch name {
@@ -25,6 +26,12 @@ enum Cases {
         case "fwdbwd_05b": return forwardBackward(name, .qwen05b, batch: 4, length: 128, iterations: 2, ceiling: ceiling)
         case "rm_tiny": return try RewardCases.train(name, .tiny, pairs: 8, prompt: 64, response: 64, iterations: 5, ceiling: ceiling)
         case "score_05b": return RewardCases.score(name, .qwen05b, batch: 8, length: 128, iterations: 3, ceiling: ceiling)
+        case "dpo_tiny_full": return DPOCases.train(name, .tiny, pairs: 8, lora: false, reference: .separate, iterations: 5, ceiling: ceiling)
+        case "dpo_tiny_lora": return DPOCases.train(name, .tiny, pairs: 8, lora: true, reference: .adapterOff, iterations: 5, ceiling: ceiling)
+        case "dpo_05b_full": return DPOCases.train(name, .qwen05b, pairs: 2, lora: false, reference: .separate, iterations: 2, ceiling: ceiling)
+        case "dpo_05b_lora": return DPOCases.train(name, .qwen05b, pairs: 2, lora: true, reference: .adapterOff, iterations: 2, ceiling: ceiling)
+        case "dpo_05b_lora_precomputed":
+            return DPOCases.train(name, .qwen05b, pairs: 2, lora: true, reference: .precomputed, iterations: 2, ceiling: ceiling)
         default: throw BenchError("unknown case \(name); known: \(all.joined(separator: ", "))")
         }
     }
