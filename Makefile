@@ -5,7 +5,12 @@ BUILD_FLAGS ?= -c release
 BIN = .build/release
 CASES ?=
 
-.PHONY: deps build test bench clean
+.PHONY: deps build test bench clean pipeline
+
+# The whole story on the embedded synthetic task: `make pipeline` (QUICK=1 for a small run).
+# Stage variables (LOSS, BETA, SEED, RUN, *_ARGS) pass through to pipelines/demo.mk.
+pipeline: build
+	@start=$$(date +%s); $(MAKE) --no-print-directory -f pipelines/demo.mk demo START=$$start
 
 deps:
 	@if ! pkg-config --exists openblas libzstd 2>/dev/null; then \

@@ -35,6 +35,9 @@ let package = Package(
         .executableTarget(name: "rm-score", dependencies: [
             "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "pipeline-report", dependencies: [
+            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "prefkit-bench", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -32,6 +32,8 @@ struct Score: ParsableCommand {
     @Option(help: "Longest prompt + response in tokens; longer ones are truncated (prompt cut from the left).") var maxLength = 1024
     @Option(help: "Sequences per forward pass.") var batchSize = 8
     @Option(help: "Histogram bins in summary.json.") var bins = 20
+    @Option(help: "Score every sample with a known gold reward too (\(ReviewsTask.goldScorerNames.joined(separator: ", "))); overrides gold fields in the data.")
+    var gold: String?
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
@@ -39,10 +41,19 @@ struct Score: ParsableCommand {
             guard batchSize > 0, bins > 0 else { throw PrefkitError("--batch-size and --bins must be positive") }
             let md = try ModelDirectory.load(modelOptions.model, head: .score)
             let norm = normalize ? try RewardScoring.normalization(modelDir: modelOptions.model, configJSON: md.model.configJSON) : nil
-            let (samples, kind, report) = try ScoreInput.load(data, tokenizer: md.tokenizer, eos: md.eosTokenId,
+            let goldScorer = try gold.map { name -> (String, String) -> Double in
+                guard let f = ReviewsTask.goldScorer(named: name) else {
+                    throw PrefkitError("--gold: unknown gold reward \(name) (known: \(ReviewsTask.goldScorerNames.joined(separator: ", ")))")
+                }
+                return f
+            }
+            var (samples, kind, report) = try ScoreInput.load(data, tokenizer: md.tokenizer, eos: md.eosTokenId,
                                                               preference: try prefs.options(maxLength: maxLength, dropLong: false),
                                                               label: label)
             if !quiet { FileHandleStderr.write("\(data): \(kind.rawValue), \(report)\n") }
+            if let g = goldScorer {
+                for i in samples.indices { samples[i].gold = g(samples[i].prompt, samples[i].response) }
+            }
             let engine = RewardEngine(model: md.model, training: false)
             let progress = Progress(label: "scored", total: samples.count, interactive: isInteractive, quiet: quiet)
             var scores = RewardScoring.scores(engine, sequences: samples.map(\.tokens), batchSize: batchSize, progress: progress)
