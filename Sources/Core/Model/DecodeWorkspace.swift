@@ -27,7 +27,7 @@ public final class DecodeWorkspace {
         let b: UnsafePointer<Float>? = bias >= 0 ? UnsafePointer(p + bias) : nil
         if let bf16 {
             BF16Linear.forward(x: x, w: bf16.ptr + w, b: b, y: y, rows: rows, inDim: inDim, outDim: outDim,
-                               accumulate: accumulate, scratch: block.get(Parallel.workers * BF16Linear.blockFloats))
+                               accumulate: accumulate, scratch: block)
         } else if rows == 1 {
             sgemv(m: outDim, n: inDim, a: p + w, lda: inDim, x: x, beta: accumulate ? 1 : 0, y: y)
             if let b { for o in 0..<outDim { y[o] += b[o] } }
