@@ -19,16 +19,15 @@ struct CaseResult {
 enum Cases {
     static let all = ["fwdbwd_tiny", "fwdbwd_05b", "gen_tiny_b1", "gen_tiny_b8", "gen_05b_b1", "gen_05b_b8", "gen_05b_b1_bf16"]
 
-    /// readBandwidth: GB/s measured by the parent run (a 1 GiB array here would inflate peak RSS).
-    static func run(_ name: String, ceiling: Double, readBandwidth: Double) throws -> CaseResult {
+    static func run(_ name: String, ceiling: Double) throws -> CaseResult {
         switch name {
         case "fwdbwd_tiny": return forwardBackward(name, .tiny, batch: 4, length: 128, iterations: 10, ceiling: ceiling)
         case "fwdbwd_05b": return forwardBackward(name, .qwen05b, batch: 4, length: 128, iterations: 2, ceiling: ceiling)
-        case "gen_tiny_b1": return try GenerateCases.run(name, .tiny, batch: 1, ceiling: ceiling, readBandwidth: readBandwidth)
-        case "gen_tiny_b8": return try GenerateCases.run(name, .tiny, batch: 8, ceiling: ceiling, readBandwidth: readBandwidth)
-        case "gen_05b_b1": return try GenerateCases.run(name, .qwen05b, batch: 1, ceiling: ceiling, readBandwidth: readBandwidth)
-        case "gen_05b_b8": return try GenerateCases.run(name, .qwen05b, batch: 8, ceiling: ceiling, readBandwidth: readBandwidth)
-        case "gen_05b_b1_bf16": return try GenerateCases.run(name, .qwen05b, batch: 1, dtype: .bf16, ceiling: ceiling, readBandwidth: readBandwidth)
+        case "gen_tiny_b1": return try GenerateCases.run(name, .tiny, batch: 1, ceiling: ceiling)
+        case "gen_tiny_b8": return try GenerateCases.run(name, .tiny, batch: 8, ceiling: ceiling)
+        case "gen_05b_b1": return try GenerateCases.run(name, .qwen05b, batch: 1, ceiling: ceiling)
+        case "gen_05b_b8": return try GenerateCases.run(name, .qwen05b, batch: 8, ceiling: ceiling)
+        case "gen_05b_b1_bf16": return try GenerateCases.run(name, .qwen05b, batch: 1, dtype: .bf16, ceiling: ceiling)
         default: throw BenchError("unknown case \(name); known: \(all.joined(separator: ", "))")
         }
     }

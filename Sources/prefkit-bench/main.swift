@@ -22,8 +22,6 @@ struct Run: ParsableCommand {
         }
         let ceiling = Ceiling.sgemmGFLOPs()
         print(String(format: "sgemm ceiling: %.1f GFLOP/s (2048³, best of 4, %d BLAS threads)", ceiling, BLASThreads.count))
-        let bandwidth = names.contains { $0.hasPrefix("gen_") } ? Ceiling.readBandwidthGBps() : .nan
-        if bandwidth.isFinite { print(String(format: "memory read bandwidth: %.1f GB/s (sum of 1 GiB, best of 3)", bandwidth)) }
         var lines: [String] = []
         print("case            shape  batch     tokens/s    GFLOP/s  %ceiling  fwd tok/s  peak RSS MiB")
         for n in names {
@@ -32,7 +30,7 @@ struct Run: ParsableCommand {
             if !FileManager.default.isExecutableFile(atPath: p.executableURL!.path) {
                 p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             }
-            p.arguments = ["case", n, "--ceiling", String(ceiling), "--read-bandwidth", String(bandwidth)]
+            p.arguments = ["case", n, "--ceiling", String(ceiling)]
             let pipe = Pipe()
             p.standardOutput = pipe
             try p.run()
@@ -49,9 +47,17 @@ struct Run: ParsableCommand {
             print(pad(n, 16) + pad(obj["shape"] as? String ?? "", 7) + pad(obj["batch"] as? String ?? "", 7)
                   + String(format: "%10.1f %10.1f %8.0f%% %10.1f %12.0f", d("tokens_per_s"), d("gflops"),
                            100 * d("gflops") / ceiling, d("forward_tokens_per_s"), d("peak_rss_mb")))
-            if obj["read_bandwidth_gbps"] != nil {
-                print(String(format: "                weights read %.1f GB/s of %.1f GB/s measured read bandwidth",
-                             d("weights_gbps"), d("read_bandwidth_gbps")))
+            if obj["weights_gbps"] != nil {
+                print(String(format: "                weights read at %.1f GB/s", d("weights_gbps")))
+            }
+        }
+        // Measured after the cases: a child spawned later would inherit this 1 GiB in its
+        // peak RSS (ru_maxrss survives fork and exec).
+        if names.contains(where: { $0.hasPrefix("gen_") }) {
+            let bw = Ceiling.readBandwidthGBps()
+            print(String(format: "memory read bandwidth: %.1f GB/s (sum of 1 GiB on every core, best of 3)", bw))
+            lines = lines.map { l in
+                l.contains("\"name\": \"gen_") ? String(l.dropLast()) + String(format: ", \"read_bandwidth_gbps\": %.2f}", bw) : l
             }
         }
         let dir = (out as NSString).deletingLastPathComponent
@@ -66,10 +72,8 @@ struct OneCase: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "case", abstract: "Run one case; print its JSON.")
     @Argument var name: String
     @Option var ceiling: Double = .nan
-    @Option var readBandwidth: Double = .nan
     func run() throws {
-        let bw = readBandwidth.isNaN && name.hasPrefix("gen_") ? Ceiling.readBandwidthGBps() : readBandwidth
-        let r = try Cases.run(name, ceiling: ceiling.isNaN ? Ceiling.sgemmGFLOPs() : ceiling, readBandwidth: bw)
+        let r = try Cases.run(name, ceiling: ceiling.isNaN ? Ceiling.sgemmGFLOPs() : ceiling)
         print(r.json)
     }
 }
