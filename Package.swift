@@ -38,6 +38,9 @@ let package = Package(
         .executableTarget(name: "pipeline-report", dependencies: [
             "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "generate", dependencies: [
+            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "prefkit-bench", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

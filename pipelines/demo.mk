@@ -26,7 +26,7 @@ endif
 COMMON_TRAIN ?= --warmup-steps 10 --schedule cosine --seed $(SEED) --max-length 128
 LOSS  ?= sigmoid
 BETA  ?=
-GEN_COMMON ?= --temperature 1 --top-k 50 --seed $(SEED) --batch-size 16
+GEN_COMMON ?= --template plain --temperature 1 --top-k 50 --seed $(SEED) --batch-size 16
 
 .PHONY: demo demo-clean
 demo: $(RUN)/report.html

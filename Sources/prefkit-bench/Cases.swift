@@ -17,13 +17,19 @@ struct CaseResult {
 }
 
 enum Cases {
-    static let all = ["fwdbwd_tiny", "fwdbwd_05b", "rm_tiny", "score_05b", "dpo_tiny_full", "dpo_tiny_lora",
+    static let all = ["fwdbwd_tiny", "fwdbwd_05b", "gen_tiny_b1", "gen_tiny_b8", "gen_05b_b1", "gen_05b_b8", "gen_05b_b1_bf16",
+                      "rm_tiny", "score_05b", "dpo_tiny_full", "dpo_tiny_lora",
                       "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_precomputed"]
 
     static func run(_ name: String, ceiling: Double) throws -> CaseResult {
         switch name {
         case "fwdbwd_tiny": return forwardBackward(name, .tiny, batch: 4, length: 128, iterations: 10, ceiling: ceiling)
         case "fwdbwd_05b": return forwardBackward(name, .qwen05b, batch: 4, length: 128, iterations: 2, ceiling: ceiling)
+        case "gen_tiny_b1": return try GenerateCases.run(name, .tiny, batch: 1, ceiling: ceiling)
+        case "gen_tiny_b8": return try GenerateCases.run(name, .tiny, batch: 8, ceiling: ceiling)
+        case "gen_05b_b1": return try GenerateCases.run(name, .qwen05b, batch: 1, ceiling: ceiling)
+        case "gen_05b_b8": return try GenerateCases.run(name, .qwen05b, batch: 8, ceiling: ceiling)
+        case "gen_05b_b1_bf16": return try GenerateCases.run(name, .qwen05b, batch: 1, dtype: .bf16, ceiling: ceiling)
         case "rm_tiny": return try RewardCases.train(name, .tiny, pairs: 8, prompt: 64, response: 64, iterations: 5, ceiling: ceiling)
         case "score_05b": return RewardCases.score(name, .qwen05b, batch: 8, length: 128, iterations: 3, ceiling: ceiling)
         case "dpo_tiny_full": return DPOCases.train(name, .tiny, pairs: 8, lora: false, reference: .separate, iterations: 5, ceiling: ceiling)

@@ -18,6 +18,40 @@ enum Ceiling {
         }
         return best
     }
+
+    /// Memory read bandwidth: sum a 1 GiB float array on every core, best of 3. Decoding one
+    /// row at a time streams the weights once per token, so this bounds its tokens/s.
+    static func readBandwidthGBps(bytes: Int = 1 << 30, reps: Int = 3) -> Double {
+        let n = bytes / 4
+        let a = FloatBuffer(count: n)   // zeroed on allocation, so every page is mapped
+        let workers = Parallel.workers, chunk = (n / workers) & ~15
+        var best = 0.0, sink: Float = 0
+        for _ in 0..<reps {
+            var partial = [Float](repeating: 0, count: workers)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            partial.withUnsafeMutableBufferPointer { out in
+                let o = out.baseAddress!
+                Parallel.forRange(workers) { lo, hi in
+                    for w in lo..<hi {
+                        let raw = UnsafeRawPointer(a.ptr + w * chunk)
+                        var acc = SIMD16<Float>(), acc2 = SIMD16<Float>()
+                        var i = 0
+                        while i < chunk {
+                            acc += raw.load(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                            acc2 += raw.load(fromByteOffset: i * 4 + 64, as: SIMD16<Float>.self)
+                            i += 32
+                        }
+                        o[w] = (acc + acc2).sum()
+                    }
+                }
+            }
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            sink += partial.reduce(0, +)
+            best = max(best, Double(chunk * workers * 4) / dt / 1e9)
+        }
+        if sink.isNaN { print("") }   // keeps the sums observable so they are not optimised away
+        return best
+    }
 }
 
 /// Peak resident set size of this process, in MiB (Linux reports KiB).

@@ -47,6 +47,18 @@ struct Run: ParsableCommand {
             print(pad(n, 16) + pad(obj["shape"] as? String ?? "", 7) + pad(obj["batch"] as? String ?? "", 7)
                   + String(format: "%10.1f %10.1f %8.0f%% %10.1f %12.0f", d("tokens_per_s"), d("gflops"),
                            100 * d("gflops") / ceiling, d("forward_tokens_per_s"), d("peak_rss_mb")))
+            if obj["weights_gbps"] != nil {
+                print(String(format: "                weights read at %.1f GB/s", d("weights_gbps")))
+            }
+        }
+        // Measured after the cases: a child spawned later would inherit this 1 GiB in its
+        // peak RSS (ru_maxrss survives fork and exec).
+        if names.contains(where: { $0.hasPrefix("gen_") }) {
+            let bw = Ceiling.readBandwidthGBps()
+            print(String(format: "memory read bandwidth: %.1f GB/s (sum of 1 GiB on every core, best of 3)", bw))
+            lines = lines.map { l in
+                l.contains("\"name\": \"gen_") ? String(l.dropLast()) + String(format: ", \"read_bandwidth_gbps\": %.2f}", bw) : l
+            }
         }
         let dir = (out as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }

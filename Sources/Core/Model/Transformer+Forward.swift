@@ -1,7 +1,10 @@
 /// Forward pass over packed sequences: embeddings → layers → final norm.
 /// Leaves the final hidden states in `acts.hidden`; heads (LM, reward) read from there.
 extension Transformer {
-    public func forward(_ batch: TokenBatch, _ acts: Activations) {
+    /// `afterRoPE(layer, qkv)` sees each layer's fused q/k/v rows once RoPE is applied:
+    /// the prefill of generation copies keys and values into its cache from there.
+    public func forward(_ batch: TokenBatch, _ acts: Activations,
+                        afterRoPE: ((Int, UnsafePointer<Float>) -> Void)? = nil) {
         acts.prepare(batch)
         let c = config, n = batch.tokenCount, h = c.hiddenSize, inter = c.intermediateSize
         let shape = attentionShape, qkvDim = shape.qkvStride
@@ -26,6 +29,7 @@ extension Transformer {
                 rope.apply(qkv, rows: n, rowStride: qkvDim, heads: c.numHeads, positions: pos.baseAddress!, inverse: false)
                 rope.apply(qkv + shape.kOffset, rows: n, rowStride: qkvDim, heads: c.numKVHeads,
                            positions: pos.baseAddress!, inverse: false)
+                afterRoPE?(l, qkv)
                 Attention.forward(shape: shape, batch: batch, qkv: qkv, probs: acts.probs(l), out: acts.ao(l))
                 let mid = acts.xMid(l)
                 mid.update(from: x, count: n * h)

@@ -31,3 +31,13 @@ public enum BLASThreads {
         return try body()
     }
 }
+
+/// Row-major y[m] = alpha · A[m×n] · x[n] + beta · y: the one-row case of a projection,
+/// where sgemm's packing would cost more than the product.
+@inline(__always)
+public func sgemv(m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                  x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+    if m == 0 { return }
+    if n == 0 { for i in 0..<m { y[i] = beta == 0 ? 0 : y[i] * beta }; return }
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+}

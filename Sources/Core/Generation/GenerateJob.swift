@@ -1,0 +1,80 @@
+import Foundation
+
+/// The `generate` stage as a library call: prompts file in, generations JSONL out, one record
+/// per (prompt, sample) in input order. Output fields: id, prompt, response, model, seed,
+/// n_tokens, finish_reason, sample (when several per prompt), then the prompt record's
+/// other top-level fields, so later stages can use them.
+public struct GenerateJob {
+    public var modelPath: String
+    public var promptsPath: String
+    public var outPath: String
+    /// nil: chatml when the tokenizer has <|im_start|>, plain otherwise.
+    public var template: PromptTemplate?
+    public var options: GenerationOptions
+
+    public init(modelPath: String, promptsPath: String, outPath: String, template: PromptTemplate? = nil,
+                options: GenerationOptions = GenerationOptions()) {
+        self.modelPath = modelPath; self.promptsPath = promptsPath; self.outPath = outPath
+        self.template = template; self.options = options
+    }
+
+    public struct Progress {
+        public let promptsDone: Int, promptsTotal: Int, newTokens: Int, seconds: Double
+        public var tokensPerSecond: Double { seconds > 0 ? Double(newTokens) / seconds : 0 }
+    }
+
+    public struct Summary {
+        public let prompts: Int, sequences: Int, newTokens: Int, seconds: Double
+        public let template: PromptTemplate
+        public let finishCounts: [FinishReason: Int]
+        public var tokensPerSecond: Double { seconds > 0 ? Double(newTokens) / seconds : 0 }
+    }
+
+    static let outputKeys: Set<String> = ["id", "prompt", "response", "model", "seed", "n_tokens", "finish_reason", "sample"]
+
+    public func run(progress: (Progress) -> Void = { _ in }) throws -> Summary {
+        try options.validate()
+        let dir = try ModelDirectory.load(modelPath)
+        let tmpl = template ?? (dir.tokenizer.tokenId("<|im_start|>") != nil ? .chatml : .plain)
+        let records = try PromptRecord.readAll(promptsPath, template: tmpl)
+        var ids: [[Int]] = []
+        for (line, r) in records {
+            let t = dir.tokenizer.encode(r.text)
+            if t.isEmpty { throw PrefkitError("\(promptsPath):\(line): the prompt renders to no tokens") }
+            ids.append(t)
+        }
+        let generator = try Generator(dir, options: options)
+        let writer = try JSONLWriter(path: outPath)
+        var done = 0, tokens = 0, finish: [FinishReason: Int] = [:]
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        do {
+            try generator.generate(ids) { batch in
+                for g in batch {
+                    try writer.append(record(records[g.promptIndex].record, g))
+                    tokens += g.steps
+                    finish[g.finishReason, default: 0] += 1
+                    if g.sample == options.samplesPerPrompt - 1 { done += 1 }
+                }
+                progress(Progress(promptsDone: done, promptsTotal: records.count, newTokens: tokens, seconds: elapsed()))
+            }
+            try writer.commit()
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return Summary(prompts: records.count, sequences: records.count * options.samplesPerPrompt, newTokens: tokens,
+                       seconds: elapsed(), template: tmpl, finishCounts: finish)
+    }
+
+    func record(_ p: PromptRecord, _ g: GeneratedSequence) -> JSONValue {
+        var m: [(String, JSONValue)] = [
+            ("id", p.id), ("prompt", p.prompt), ("response", .string(g.text)), ("model", .string(modelPath)),
+            ("seed", .number(Double(options.seed))), ("n_tokens", .number(Double(g.tokens.count))),
+            ("finish_reason", .string(g.finishReason.rawValue)),
+        ]
+        if options.samplesPerPrompt > 1 { m.append(("sample", .number(Double(g.sample)))) }
+        for (k, v) in p.extra where !GenerateJob.outputKeys.contains(k) { m.append((k, v)) }
+        return .object(m)
+    }
+}

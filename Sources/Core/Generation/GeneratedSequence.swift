@@ -1,0 +1,11 @@
+/// One finished (prompt, sample): its new tokens (eos excluded), text and finish reason.
+public struct GeneratedSequence {
+    public let promptIndex: Int
+    public let sample: Int
+    public let tokens: [Int]
+    /// Empty when the generator has no tokenizer (benchmarks on random weights).
+    public let text: String
+    public let finishReason: FinishReason
+    /// Decode-and-sample steps spent, eos included: the work done for this sequence.
+    public let steps: Int
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import CLISupport
+import Core
+import Foundation
+
+/// `generate`: sample completions for a prompts file with a KV cache, batched.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "generate",
+        abstract: "Generate responses for a prompts JSONL ({\"id\",\"prompt\"} or TRL messages) into generations JSONL.")
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Prompts JSONL (.zst accepted).") var prompts: String
+    @Option(help: "Output generations JSONL (.zst compresses).") var out: String
+    @Option(help: "Prompt template: chatml, qa or plain (default: chatml when the tokenizer has <|im_start|>, else plain).")
+    var template: String?
+    @Option(help: "New tokens per response at most.") var maxNewTokens = 256
+    @Option(help: "Sampling temperature; 0 = greedy.") var temperature: Float = 1
+    @Option(help: "Keep the K most likely tokens; 0 = off.") var topK = 0
+    @Option(help: "Nucleus mass to keep; 1 = off.") var topP: Float = 1
+    @Option(help: "Samples per prompt.") var numSamplesPerPrompt = 1
+    @Option(help: "Seed; each (prompt, sample) gets its own stream, so batch size does not change outputs.")
+    var seed: UInt64 = 0
+    @Option(help: "Sequences decoded together.") var batchSize = 8
+    @Option(parsing: .upToNextOption, help: "Stop strings: the response is cut before the first one.")
+    var stop: [String] = []
+    @Option(help: "Decode-time weights: f32, or bf16 (half the bytes read per token).") var weightsDtype = "f32"
+
+    func run() throws {
+        try runStage {
+            var o = GenerationOptions()
+            o.maxNewTokens = maxNewTokens
+            o.sampling = SamplingConfig(temperature: temperature, topK: topK, topP: topP)
+            o.samplesPerPrompt = numSamplesPerPrompt
+            o.seed = seed; o.batchSize = batchSize; o.stopStrings = stop
+            guard let dt = WeightsDType(rawValue: weightsDtype) else {
+                throw PrefkitError("--weights-dtype must be f32 or bf16, got \(weightsDtype)")
+            }
+            o.weightsDType = dt
+            var tmpl: PromptTemplate? = nil
+            if let t = template {
+                guard let p = PromptTemplate(rawValue: t) else {
+                    throw PrefkitError("--template must be one of \(PromptTemplate.allCases.map(\.rawValue).joined(separator: ", ")), got \(t)")
+                }
+                tmpl = p
+            }
+            let job = GenerateJob(modelPath: model.model, promptsPath: prompts, outPath: out, template: tmpl, options: o)
+            let interactive = isInteractive
+            var nextReport = 0.1
+            let s = try job.run { p in
+                let line = String(format: "generate: %d/%d prompts, %.1f tokens/s", p.promptsDone, p.promptsTotal, p.tokensPerSecond)
+                if interactive {
+                    FileHandleStderr.write("\r\u{1B}[2K" + line)
+                } else if Double(p.promptsDone) >= nextReport * Double(p.promptsTotal) || p.promptsDone == p.promptsTotal {
+                    FileHandleStderr.write(line + "\n")
+                    while nextReport * Double(p.promptsTotal) <= Double(p.promptsDone) { nextReport += 0.1 }
+                }
+            }
+            if interactive { FileHandleStderr.write("\n") }
+            let reasons = [FinishReason.eos, .stop, .length].map { "\($0.rawValue) \(s.finishCounts[$0, default: 0])" }
+            let rate = String(format: "%.1f s (%.1f tokens/s)", s.seconds, s.tokensPerSecond)
+            FileHandleStderr.write("generate: \(s.sequences) responses for \(s.prompts) prompts, \(s.newTokens) new tokens in \(rate), "
+                                   + "template \(s.template.rawValue); finish: \(reasons.joined(separator: ", ")) -> \(out)\n")
+        }
+    }
+}
+
+Generate.main()
