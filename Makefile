@@ -5,12 +5,34 @@ BUILD_FLAGS ?= -c release
 BIN = .build/release
 CASES ?=
 
-.PHONY: deps build test bench clean pipeline
+.DEFAULT_GOAL := build
+.PHONY: deps build test bench clean pipeline pipeline-hf pipeline-iterative synth-data sft-train rm-train rm-score dpo-train generate
 
 # The whole story on the embedded synthetic task: `make pipeline` (QUICK=1 for a small run).
 # Stage variables (LOSS, BETA, SEED, RUN, *_ARGS) pass through to pipelines/demo.mk.
 pipeline: build
 	@start=$$(date +%s); $(MAKE) --no-print-directory -f pipelines/demo.mk demo START=$$start
+
+# Your own model and data (see README): make pipeline-hf MODEL=DIR PREFS=F PROMPTS=F
+pipeline-hf: build
+	$(MAKE) --no-print-directory -f pipelines/hf.mk hf
+
+# Online iterative DPO on the demo task: make pipeline-iterative ROUNDS=2
+pipeline-iterative: build
+	$(MAKE) --no-print-directory -f pipelines/iterative.mk iterative
+
+# Each demo stage on its own, with the demo's artifacts as inputs (make dpo-train LOSS=ipo BETA=0.5).
+# Naming a stage reruns it (its output is removed first); what it needs is made only if missing.
+DEMO = $(MAKE) --no-print-directory -f pipelines/demo.mk
+RUN ?= runs/demo
+synth-data: build ; rm -f $(RUN)/data/task.json && $(DEMO) $(RUN)/data/task.json
+sft-train: build ; rm -f $(RUN)/sft/model.safetensors && $(DEMO) $(RUN)/sft/model.safetensors
+rm-train: build ; rm -f $(RUN)/rm/model.safetensors && $(DEMO) $(RUN)/rm/model.safetensors
+dpo-train: build ; rm -f $(RUN)/dpo/prefkit.json && $(DEMO) $(RUN)/dpo/prefkit.json
+generate: build ; rm -f $(RUN)/gen_base.jsonl.zst $(RUN)/gen_dpo.jsonl.zst && $(DEMO) $(RUN)/gen_base.jsonl.zst $(RUN)/gen_dpo.jsonl.zst
+rm-score: build
+	rm -f $(RUN)/rm_test_scores.jsonl.zst $(RUN)/scores_base.jsonl.zst $(RUN)/scores_dpo.jsonl.zst
+	$(DEMO) $(RUN)/rm_test_scores.jsonl.zst $(RUN)/scores_base.jsonl.zst $(RUN)/scores_dpo.jsonl.zst
 
 deps:
 	@if ! pkg-config --exists openblas libzstd 2>/dev/null; then \

@@ -7,7 +7,7 @@ import Foundation
 struct RMScore: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm-score",
         abstract: "Score preference data or generations with a reward model, and compare score files.",
-        subcommands: [Score.self, Compare.self], defaultSubcommand: Score.self)
+        subcommands: [Score.self, Compare.self, Pairs.self], defaultSubcommand: Score.self)
 }
 
 struct Score: ParsableCommand {

@@ -1,7 +1,7 @@
 /// What rm-score scores: preference pairs (both sides, labels "chosen"/"rejected") or
 /// generations {"id","prompt","response"} (label "generated" or the caller's).
-/// Generation prompts are used as written: they are already rendered text from the
-/// generator's template, so no template is applied to them again.
+/// Generation prompts are the prompts as given to `generate` (a string or a message list), so
+/// the template is applied here as rm-train applied it; use the template the models were trained with.
 public struct ScoreSample {
     public var id: String
     public var prompt: String, response: String
@@ -18,14 +18,14 @@ public struct ScoreSample {
 public enum ScoreInputKind: String { case pairs, generations }
 
 public enum ScoreInput {
-    /// Reads the file; the kind is decided by the first record (chosen/rejected/response_0
-    /// fields make it preference data).
+    /// Reads the file; the kind is decided by the first record: a "response" makes it generations
+    /// (even when prompt fields were copied through from pair data), chosen/rejected/response_0 pairs.
     public static func load(_ path: String, tokenizer: Tokenizer, eos: Int, preference o: PreferenceLoadOptions,
                             label: String?) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         var first: JSONValue? = nil
         try JSONL.forEachRecord(path) { _, rec in if first == nil { first = rec } }
         guard let f = first else { throw PrefkitError("\(path): no records: nothing to score") }
-        if f["chosen"] != nil || f["rejected"] != nil || f["response_0"] != nil {
+        if f["response"] == nil && (f["chosen"] != nil || f["rejected"] != nil || f["response_0"] != nil) {
             let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
             var out: [ScoreSample] = []
             for (k, p) in pairs.enumerated() {
@@ -39,17 +39,17 @@ public enum ScoreInput {
             return (out, .pairs, report)
         }
         return try generations(path, tokenizer: tokenizer, eos: eos, truncation: o.truncation, policy: o.policy,
-                               label: label ?? "generated")
+                               template: o.template, label: label ?? "generated")
     }
 
     static func generations(_ path: String, tokenizer: Tokenizer, eos: Int, truncation: TruncationOptions,
-                            policy: BadRecordPolicy, label: String) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
+                            policy: BadRecordPolicy, template: PromptTemplate, label: String) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         var out: [ScoreSample] = []
         var report = DataReport()
         try JSONL.forEachRecord(path) { line, rec in
             report.records += 1
             let here = "\(path):\(line)"
-            guard let prompt = rec["prompt"]?.stringValue, let response = rec["response"]?.stringValue else {
+            guard let rendered = RecordText.prompt(rec["prompt"], template: template), let response = rec["response"]?.stringValue else {
                 try report.bad(here, "expected {\"prompt\",\"response\"} strings (generations) or chosen/rejected (preference data)", policy: policy)
                 return
             }
@@ -61,7 +61,8 @@ public enum ScoreInput {
             // The reward model was trained on prompt + response + eos; score the same shape.
             var r = tokenizer.encode(response)
             if r.last != eos { r.append(eos) }
-            guard let cut = truncation.apply(prompt: tokenizer.encode(prompt), completion: r) else {
+            let prompt = rec["prompt"]?.stringValue ?? (RecordText.messages(rec["prompt"]) ?? []).map(\.content).joined(separator: "\n")
+            guard let cut = truncation.apply(prompt: tokenizer.encode(rendered), completion: r) else {
                 report.droppedTooLong += 1; return
             }
             if cut.cut { report.truncated += 1 }

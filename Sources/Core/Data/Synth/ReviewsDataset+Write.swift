@@ -2,16 +2,25 @@ import Foundation
 
 extension ReviewsDataset {
     public static let fileNames = (sft: "sft.jsonl.zst", train: "train_prefs.jsonl.zst",
-                                   test: "test_prefs.jsonl.zst", eval: "eval_prompts.jsonl.zst", task: "task.json")
+                                   test: "test_prefs.jsonl.zst", eval: "eval_prompts.jsonl.zst",
+                                   trainPrompts: "train_prompts.jsonl.zst", task: "task.json")
 
-    /// Writes the four JSONL files and task.json into `dir` (created if needed), each
+    /// One prompt per training item: what online iterative DPO samples from (never held-out items).
+    public var trainPrompts: [JSONValue] {
+        trainItems.enumerated().map { i, item in
+            ["id": .string("train-prompt-\(i)"), "prompt": .string(ReviewsTask.prompt(for: item)), "item": .string(item)]
+        }
+    }
+
+    /// Writes the five JSONL files and task.json into `dir` (created if needed), each
     /// atomically, and returns their paths. task.json carries no timestamp, so the same
     /// options give byte-identical directories.
     @discardableResult
     public func write(to dir: String) throws -> [String] {
         let f = Self.fileNames
         var written: [String] = []
-        for (name, records) in [(f.sft, sft), (f.train, trainPairs), (f.test, testPairs), (f.eval, evalPrompts)] {
+        for (name, records) in [(f.sft, sft), (f.train, trainPairs), (f.test, testPairs), (f.eval, evalPrompts),
+                                (f.trainPrompts, trainPrompts)] {
             let path = dir + "/" + name
             try JSONLWriter.write(path, records: records)
             written.append(path)
