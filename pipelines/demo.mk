@@ -18,7 +18,7 @@ ifeq ($(QUICK),1)
 else
   SYNTH_ARGS ?=
   SFT_ARGS   ?= --init-config micro --vocab-size 512 --epochs 2 --batch-size 32 --lr 2e-3
-  RM_ARGS    ?= --epochs 3 --batch-size 32 --lr 5e-4
+  RM_ARGS    ?= --epochs 3 --batch-size 32 --lr 5e-4 --eval-every 75
   DPO_ARGS   ?= --epochs 2 --batch-size 32 --lr 2e-4 --beta 0.1
   GEN_ARGS   ?= --num-samples-per-prompt 4 --max-new-tokens 48
   CHECKS     ?= --min-rm-accuracy 0.9 --min-gold-gain 1.0

@@ -40,7 +40,8 @@ struct DPORun {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             if let a = obj.lora {
                 try LoRAFiles.save(a, to: dir, baseModel: modelPath)
-                try ArtifactFile.writeAtomically(dir + "/tokenizer.json", bytes: md.tokenizer.jsonData(), compress: false)
+                try ModelDirectory.saveTokenizer(md.tokenizer, eosTokenId: md.eosTokenId, padTokenId: md.padTokenId,
+                                                 maxLength: md.model.config.maxPositionEmbeddings, to: dir)
             } else {
                 try ModelDirectory.save(model: obj.policy, tokenizer: md.tokenizer, eosTokenId: md.eosTokenId,
                                         padTokenId: md.padTokenId, to: dir)

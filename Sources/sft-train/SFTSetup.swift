@@ -13,7 +13,9 @@ struct SFTSetup {
             let md = try ModelDirectory.load(dir)
             return SFTSetup(model: md.model, tokenizer: md.tokenizer, eos: md.eosTokenId, pad: md.padTokenId)
         }
-        let specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+        // A pad distinct from every eos: reward models read the last non-pad token (as
+        // transformers does), so a pad equal to eos would hide the eos from the score head.
+        let specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"]
         let tok: Tokenizer
         if let t = tokenizerPath {
             tok = try Tokenizer(path: t)
@@ -23,7 +25,7 @@ struct SFTSetup {
         }
         // ChatML ends turns with <|im_end|>; other templates end a completion with <|endoftext|>.
         let eosName = template == .chatml ? "<|im_end|>" : "<|endoftext|>"
-        guard let eos = tok.eosTokenId ?? tok.tokenId(eosName), let pad = tok.padTokenId ?? tok.tokenId("<|endoftext|>") ?? Optional(eos) else {
+        guard let eos = tok.eosTokenId ?? tok.tokenId(eosName), let pad = tok.padTokenId ?? tok.tokenId("<|pad|>") ?? tok.tokenId("<|endoftext|>") else {
             throw PrefkitError("the tokenizer has no \(eosName) token to end completions with")
         }
         var config: ModelConfig

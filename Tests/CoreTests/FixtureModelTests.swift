@@ -168,4 +168,20 @@ final class FixtureModelTests: XCTestCase {
         let rm = try Checkpoint.load(dir("qwen2-tiny"), head: .scoreFromAny(seed: 1, std: 0.02))
         XCTAssertTrue(rm.hasScoreHead)
     }
+
+    /// As transformers does, the score is read at the rightmost non-pad token: when a model's
+    /// pad is its eos, a trailing eos is stepped over.
+    func testRewardReadsRightmostNonPadToken() throws {
+        let rm = try Checkpoint.load(dir("qwen2-tiny/reward"), head: .score)
+        var cfg = rm.config
+        cfg.padTokenId = 1823   // eos
+        let padIsEos = Transformer(config: cfg, withLMHead: false, withScoreHead: true)
+        padIsEos.params.copy(from: rm.params)
+        let seq = [1822, 329, 198, 17, 10, 17, 1823]
+        let withEos = RewardEngine(model: padIsEos, training: false).scores(TokenBatch([seq]))
+        let before = RewardEngine(model: rm, training: false).scores(TokenBatch([Array(seq.dropLast())]))
+        let atEos = RewardEngine(model: rm, training: false).scores(TokenBatch([seq]))
+        XCTAssertEqual(withEos, before, "pad = eos: the token before the eos is scored")
+        XCTAssertNotEqual(atEos, before, "pad ≠ eos: the eos itself is scored")
+    }
 }

@@ -27,7 +27,7 @@ final class SynthReviewsTests: XCTestCase {
         try ReviewsDataset.generate(small(seed: 8)).write(to: c)
         let fa = try files(a), fb = try files(b), fc = try files(c)
         XCTAssertEqual(fa.keys.sorted(), ["eval_prompts.jsonl.zst", "sft.jsonl.zst", "task.json",
-                                          "test_prefs.jsonl.zst", "train_prefs.jsonl.zst"])
+                                          "test_prefs.jsonl.zst", "train_prefs.jsonl.zst", "train_prompts.jsonl.zst"])
         XCTAssertEqual(fa, fb)
         for name in fa.keys { XCTAssertNotEqual(fa[name], fc[name], name) }
     }

@@ -27,7 +27,7 @@ public enum Attention {
         let group = a.heads / a.kvHeads, hd = a.headDim, ld = a.qkvStride
         let scale = 1 / Float(hd).squareRoot()
         let tasks = batch.sequenceCount * a.heads
-        Parallel.forRange(tasks) { lo, hi in
+        Parallel.forRange(tasks, callsBLAS: true) { lo, hi in
             for task in lo..<hi {
                 let s = task / a.heads, h = task % a.heads, g = h / group
                 let L = batch.lengths[s], base = batch.starts[s]
@@ -62,7 +62,7 @@ public enum Attention {
         let scale = 1 / Float(hd).squareRoot()
         let maxL = batch.maxLength
         let tasks = batch.sequenceCount * a.kvHeads
-        Parallel.forRange(tasks) { lo, hi in
+        Parallel.forRange(tasks, callsBLAS: true) { lo, hi in
             let dp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxL * maxL))
             defer { dp.deallocate() }
             for task in lo..<hi {

@@ -20,7 +20,7 @@ public enum BF16Linear {
         for r in 0..<rows { split(x + r * inDim, to: xp + r * inDim, count: inDim) }
         let blockRows = max(1, blockFloats / inDim)
         let perWorker = (outDim + workers - 1) / workers
-        Parallel.forRange(workers) { lo, hi in
+        Parallel.forRange(workers, callsBLAS: true) { lo, hi in
             for worker in lo..<hi {
                 var r = worker * perWorker
                 let end = min(outDim, r + perWorker)

@@ -14,7 +14,7 @@ public enum CachedAttention {
         let group = a.heads / a.kvHeads, hd = a.headDim, kvDim = cache.kvDim
         let scale = 1 / Float(hd).squareRoot()
         let maxL = lengths.max() ?? 0
-        Parallel.forRange(rows.count * a.kvHeads) { lo, hi in
+        Parallel.forRange(rows.count * a.kvHeads, callsBLAS: true) { lo, hi in
             for task in lo..<hi {
                 let i = task / a.kvHeads, g = task % a.kvHeads
                 let L = lengths[i], row = rows[i]

@@ -57,11 +57,18 @@ public struct ModelDirectory {
     public static func save(model: Transformer, tokenizer: Tokenizer, eosTokenId: Int, padTokenId: Int,
                             to dir: String, extraConfig: [String: Any] = [:]) throws {
         try Checkpoint.save(model, to: dir, extraConfig: extraConfig)
+        try saveTokenizer(tokenizer, eosTokenId: eosTokenId, padTokenId: padTokenId,
+                          maxLength: model.config.maxPositionEmbeddings, to: dir)
+    }
+
+    /// tokenizer.json plus the tokenizer_config.json that tells transformers its eos and pad.
+    public static func saveTokenizer(_ tokenizer: Tokenizer, eosTokenId: Int, padTokenId: Int, maxLength: Int,
+                                     to dir: String) throws {
         try ArtifactFile.writeAtomically(dir + "/tokenizer.json", bytes: tokenizer.jsonData(), compress: false)
         let tc: [String: Any] = [
             "tokenizer_class": "PreTrainedTokenizerFast",
             "eos_token": tokenizer.token(eosTokenId) ?? "", "pad_token": tokenizer.token(padTokenId) ?? "",
-            "model_max_length": model.config.maxPositionEmbeddings, "clean_up_tokenization_spaces": false,
+            "model_max_length": maxLength, "clean_up_tokenization_spaces": false,
         ]
         let data = try JSONSerialization.data(withJSONObject: tc, options: [.prettyPrinted, .sortedKeys])
         try ArtifactFile.writeAtomically(dir + "/tokenizer_config.json", bytes: [UInt8](data), compress: false)

@@ -1,5 +1,7 @@
-/// Forward and backward of a reward model: the decoder plus `score.weight`, read at the
-/// last token of each sequence (packed batches have no padding, so that is its last row).
+/// Forward and backward of a reward model: the decoder plus `score.weight`, read where
+/// transformers' *ForSequenceClassification reads it: the rightmost token that is not
+/// `pad_token_id`. Packed batches have no padding, so that is the last token, unless the
+/// sequence ends in the pad id (models whose eos is their pad), where HF steps back past it.
 public final class RewardEngine {
     public let model: Transformer
     public let acts: Activations
@@ -11,12 +13,19 @@ public final class RewardEngine {
         acts = Activations(config: model.config, training: training)
     }
 
-    static func lastRows(_ b: TokenBatch) -> [Int] { (0..<b.sequenceCount).map { b.starts[$0] + b.lengths[$0] - 1 } }
+    func lastRows(_ b: TokenBatch) -> [Int] {
+        let pad = model.config.padTokenId.map(Int32.init)
+        return (0..<b.sequenceCount).map { s in
+            var t = b.lengths[s] - 1
+            while t > 0, let p = pad, b.ids[b.starts[s] + t] == p { t -= 1 }
+            return b.starts[s] + t
+        }
+    }
 
     public func scores(_ b: TokenBatch) -> [Float] {
         model.forward(b, acts)
         return ScoreHead.forward(hidden: acts.hidden, w: model.params.ptr + model.layout.score,
-                                 rows: Self.lastRows(b), dim: model.config.hiddenSize)
+                                 rows: lastRows(b), dim: model.config.hiddenSize)
     }
 
     /// coeff[s] = dL/dscore[s] for the batch of the last `scores` call.
@@ -25,7 +34,7 @@ public final class RewardEngine {
         let dh = buffers.dHidden.get(n * h)
         dh.update(repeating: 0, count: n * h)
         let g: UnsafeMutablePointer<Float>? = paramGrads ? model.enableGradients().ptr + model.layout.score : nil
-        ScoreHead.backward(hidden: acts.hidden, w: model.params.ptr + model.layout.score, rows: Self.lastRows(b),
+        ScoreHead.backward(hidden: acts.hidden, w: model.params.ptr + model.layout.score, rows: lastRows(b),
                            coeff: coeff, dim: h, dHidden: dh, dw: g)
         model.backward(b, acts, dHidden: dh, buffers: buffers, paramGrads: paramGrads)
     }
