@@ -5,7 +5,7 @@ BUILD_FLAGS ?= -c release
 BIN = .build/release
 CASES ?=
 
-.PHONY: deps build test bench clean
+.PHONY: deps build test fuzz bench clean
 
 deps:
 	@if ! pkg-config --exists openblas libzstd 2>/dev/null; then \
@@ -20,6 +20,19 @@ build: deps
 test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+# A longer run of the fuzz harness CI runs (Tests/CoreTests/Fuzz*.swift): seeded random
+# mutations of valid safetensors, JSONL (preference, SFT, rm-score input), tokenizer.json and
+# zstd files; FUZZ_CASES per target (CI: ~5000 in all), FUZZ_SEED for another mutation stream.
+# Failing inputs are kept in $TMPDIR/prefkit-fuzz-failures (a crash leaves last-<target>.*
+# there); add the nasty ones to Tests/Fixtures/fuzz-corpus/<kind>/, which CI replays.
+# In-process rather than libFuzzer (no -sanitize=fuzzer runtime needed). Release Core is
+# -Ounchecked; `make fuzz BUILD_FLAGS="-c debug"` keeps bounds and overflow checks on.
+FUZZ_CASES ?= 100000
+FUZZ_SEED ?= 20240611
+fuzz: build
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	FUZZ_CASES=$(FUZZ_CASES) FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter 'FuzzTests|FuzzCorpusTests'
 
 # Prints the benchmark table and writes runs/bench/results.json; CASES=a,b runs only those.
 bench: build
