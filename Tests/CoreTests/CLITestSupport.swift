@@ -31,8 +31,9 @@ enum StageCLI {
         e["CI"] = "1"  // no interactive progress redraws in the log
         for (k, v) in env { e[k] = v }
         p.environment = e
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let h = FileHandle(forWritingAtPath: log)!
+        guard FileManager.default.createFile(atPath: log, contents: nil), let h = FileHandle(forWritingAtPath: log) else {
+            throw PrefkitError("\(log): cannot create the log of \(name)")
+        }
         p.standardOutput = h; p.standardError = h
         try p.run()
         return p

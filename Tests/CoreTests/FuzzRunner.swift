@@ -35,8 +35,13 @@ struct FuzzRunner {
             let seed = seeds[mutator.below(seeds.count)], other = seeds[mutator.below(seeds.count)]
             let bytes = mutator.mutate(seed, other: other)
             let path = "\(dir)/\(target)-\(i).\(ext)"
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
-            FileManager.default.createFile(atPath: lastCase, contents: Data(bytes))
+            // A case that could not be written would read as "no such file", a false rejection.
+            guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+                counts.failed += 1
+                failures.append("case \(i): cannot write \(path)")
+                break
+            }
+            _ = FileManager.default.createFile(atPath: lastCase, contents: Data(bytes))
             counts.tried += 1
             let t0 = Date()
             watchdog.arm()
