@@ -6,7 +6,7 @@ BIN = .build/release
 CASES ?=
 
 .DEFAULT_GOAL := build
-.PHONY: deps build test bench clean pipeline pipeline-hf pipeline-iterative synth-data sft-train rm-train rm-score dpo-train generate
+.PHONY: deps build test fuzz bench clean pipeline pipeline-hf pipeline-iterative synth-data sft-train rm-train rm-score dpo-train generate
 
 # The whole story on the embedded synthetic task: `make pipeline` (QUICK=1 for a small run).
 # Stage variables (LOSS, BETA, SEED, RUN, *_ARGS) pass through to pipelines/demo.mk.
@@ -47,6 +47,19 @@ build: deps
 test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+# A longer run of the fuzz harness CI runs (Tests/CoreTests/Fuzz*.swift): seeded random
+# mutations of valid safetensors, JSONL (preference, SFT, rm-score input), tokenizer.json and
+# zstd files; FUZZ_CASES per target (CI: ~5000 in all), FUZZ_SEED for another mutation stream.
+# Failing inputs are kept in $TMPDIR/prefkit-fuzz-failures (a crash leaves last-<target>.*
+# there); add the nasty ones to Tests/Fixtures/fuzz-corpus/<kind>/, which CI replays.
+# In-process rather than libFuzzer (no -sanitize=fuzzer runtime needed). Release Core is
+# -Ounchecked; `make fuzz BUILD_FLAGS="-c debug"` keeps bounds and overflow checks on.
+FUZZ_CASES ?= 100000
+FUZZ_SEED ?= 20240611
+fuzz: build
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	FUZZ_CASES=$(FUZZ_CASES) FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter 'FuzzTests|FuzzCorpusTests'
 
 # Prints the benchmark table and writes runs/bench/results.json; CASES=a,b runs only those.
 bench: build

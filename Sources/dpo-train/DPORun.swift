@@ -28,7 +28,9 @@ struct DPORun {
         if !opts.quiet { FileHandleStderr.write("\(t.data.data): \(report)\n") }
         var evalPairs: [PreferencePair] = []
         if let e = t.data.evalData {
-            evalPairs = try PreferenceData.load(e, tokenizer: md.tokenizer, eos: md.eosTokenId, options: loadOpts).0
+            let (ep, er) = try PreferenceData.load(e, tokenizer: md.tokenizer, eos: md.eosTokenId, options: loadOpts)
+            evalPairs = ep
+            if !opts.quiet { FileHandleStderr.write("\(e): \(er)\n") }
         }
         let baseDigest = Digest.ofFloats(md.model.params.ptr, count: md.model.params.count)
         let adapter = loraConfig.map { LoRAAdapter(config: $0, model: md.model.config, seed: opts.seed) }

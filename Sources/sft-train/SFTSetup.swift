@@ -46,14 +46,18 @@ struct SFTSetup {
 
     /// Every text field of the data, for training the tokenizer.
     static func corpus(_ path: String) throws -> [String] {
-        var texts: [String] = []
-        try JSONL.forEachRecord(path) { _, rec in
+        var texts: [String] = [], lines = 0
+        // Broken lines are left to SFTData.load, which applies --on-bad-record to them.
+        try JSONL.forEachLine(path) { _, parsed in
+            lines += 1
+            guard case .record(let rec) = parsed else { return }
             for key in ["text", "prompt", "completion", "chosen", "rejected", "response"] {
                 if let s = rec[key]?.stringValue { texts.append(s) }
                 if let m = RecordText.messages(rec[key]) { texts += m.map(\.content) }
             }
             if let m = RecordText.messages(rec["messages"]) { texts += m.map(\.content) }
         }
+        if lines == 0 { throw PrefkitError("\(path): no records: nothing to do") }
         return texts
     }
 }

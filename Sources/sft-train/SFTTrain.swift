@@ -35,8 +35,10 @@ struct SFTTrain: ParsableCommand {
             if !opts.quiet { FileHandleStderr.write("\(data): \(report)\n") }
             var evalExamples: [SFTExample] = []
             if let e = evalData {
-                evalExamples = try SFTData.load(e, tokenizer: start.tokenizer, template: template, eos: start.eos,
-                                                maxLength: maxLength, policy: onBadRecord).0
+                let (ex, er) = try SFTData.load(e, tokenizer: start.tokenizer, template: template, eos: start.eos,
+                                                maxLength: maxLength, policy: onBadRecord)
+                evalExamples = ex
+                if !opts.quiet { FileHandleStderr.write("\(e): \(er)\n") }
             }
             let dataDigest = try Digest.ofFile(data)
             let parent = model ?? "scratch:\(initConfig!)"

@@ -20,10 +20,14 @@ public enum PreferenceData {
                             options o: PreferenceLoadOptions) throws -> ([PreferencePair], DataReport) {
         var pairs: [PreferencePair] = []
         var report = DataReport()
-        var seenIds = Set<String>()
-        try JSONL.forEachRecord(path) { line, rec in
+        var firstLineOfId: [String: Int] = [:]
+        try JSONL.forEachLine(path) { line, parsed in
             report.records += 1
             let here = "\(path):\(line)"
+            guard case .record(let rec) = parsed else {
+                if case .malformed(let why) = parsed { try report.bad(here, why, policy: o.policy) }
+                return
+            }
             guard rec.objectValue != nil else { try report.bad(here, "expected a JSON object", policy: o.policy); return }
             let parsed: (String, String, String)
             switch recordTexts(rec, options: o) {
@@ -46,9 +50,13 @@ public enum PreferenceData {
                 guard let v = m.doubleValue, v.isFinite else { try report.bad(here, "\"\(o.marginField)\" must be a number", policy: o.policy); return }
                 margin = v
             }
-            var id = rec["id"]?.stringValue ?? rec["id"]?.intValue.map(String.init) ?? String(line)
-            if seenIds.contains(id) { id += "#\(line)" }
-            seenIds.insert(id)
+            // Scores and reference log-probs are joined back to pairs by id: a repeated id
+            // (usually a file concatenated twice) would make those joins ambiguous.
+            let id = rec["id"]?.stringValue ?? rec["id"]?.intValue.map(String.init) ?? String(line)
+            if let first = firstLineOfId[id] {
+                try report.bad(here, "duplicate id \"\(id)\" (first at line \(first))", policy: o.policy); return
+            }
+            firstLineOfId[id] = line
             // Chosen and rejected share the prompt; keep the shorter cut so both see the same one.
             let prompt = tc.prompt.count <= tr.prompt.count ? tc.prompt : tr.prompt
             pairs.append(PreferencePair(

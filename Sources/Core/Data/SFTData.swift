@@ -17,16 +17,22 @@ public enum SFTData {
                             maxLength: Int, policy: BadRecordPolicy) throws -> ([SFTExample], DataReport) {
         var out: [SFTExample] = []
         var report = DataReport()
-        try JSONL.forEachRecord(path) { line, rec in
+        try JSONL.forEachLine(path) { line, parsed in
             report.records += 1
             let here = "\(path):\(line)"
+            guard case .record(let rec) = parsed else {
+                if case .malformed(let why) = parsed { try report.bad(here, why, policy: policy) }
+                return
+            }
             var prompt: [Int] = [], completion: [Int] = []
             if let text = rec["text"]?.stringValue {
+                if text.isEmpty { try report.bad(here, "empty \"text\"", policy: policy); return }
                 completion = tokenizer.encode(text) + [eos]
             } else if let msgs = RecordText.messages(rec["messages"]) {
                 guard let last = msgs.last, last.role == "assistant", msgs.count >= 2 else {
                     try report.bad(here, "\"messages\" must end with an assistant turn after at least one other", policy: policy); return
                 }
+                if last.content.isEmpty { try report.bad(here, "empty last assistant turn", policy: policy); return }
                 prompt = tokenizer.encode(template.formatMessages(Array(msgs.dropLast()), addGenerationPrompt: true))
                 completion = tokenizer.encode(last.content) + [eos]
             } else if let p = RecordText.prompt(rec["prompt"], template: template), let c = RecordText.completion(rec["completion"]) {
@@ -45,7 +51,7 @@ public enum SFTData {
             out.append(SFTExample(prompt: prompt, completion: completion, source: here))
             report.used += 1
         }
-        if report.records == 0 { throw PrefkitError("\(path): no records: nothing to train on") }
+        if report.records == 0 { throw PrefkitError("\(path): no records: nothing to do") }
         if out.isEmpty { throw PrefkitError("\(path): none of the \(report.records) records is usable (\(report))") }
         return (out, report)
     }

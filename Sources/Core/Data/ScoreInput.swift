@@ -22,10 +22,14 @@ public enum ScoreInput {
     /// (even when prompt fields were copied through from pair data), chosen/rejected/response_0 pairs.
     public static func load(_ path: String, tokenizer: Tokenizer, eos: Int, preference o: PreferenceLoadOptions,
                             label: String?) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
-        var first: JSONValue? = nil
-        try JSONL.forEachRecord(path) { _, rec in if first == nil { first = rec } }
-        guard let f = first else { throw PrefkitError("\(path): no records: nothing to score") }
-        if f["response"] == nil && (f["chosen"] != nil || f["rejected"] != nil || f["response_0"] != nil) {
+        // Malformed lines do not decide the kind; the loaders apply the bad-record policy to them.
+        var first: JSONValue? = nil, lines = 0
+        try JSONL.forEachLine(path) { _, parsed in
+            lines += 1
+            if first == nil, case .record(let rec) = parsed { first = rec }
+        }
+        guard lines > 0 else { throw PrefkitError("\(path): no records: nothing to do") }
+        if let f = first, f["response"] == nil && (f["chosen"] != nil || f["rejected"] != nil || f["response_0"] != nil) {
             let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
             var out: [ScoreSample] = []
             for (k, p) in pairs.enumerated() {
@@ -46,9 +50,13 @@ public enum ScoreInput {
                             policy: BadRecordPolicy, template: PromptTemplate, label: String) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         var out: [ScoreSample] = []
         var report = DataReport()
-        try JSONL.forEachRecord(path) { line, rec in
+        try JSONL.forEachLine(path) { line, parsed in
             report.records += 1
             let here = "\(path):\(line)"
+            guard case .record(let rec) = parsed else {
+                if case .malformed(let why) = parsed { try report.bad(here, why, policy: policy) }
+                return
+            }
             guard let rendered = RecordText.prompt(rec["prompt"], template: template), let response = rec["response"]?.stringValue else {
                 try report.bad(here, "expected {\"prompt\",\"response\"} strings (generations) or chosen/rejected (preference data)", policy: policy)
                 return

@@ -38,6 +38,16 @@ public final class Tokenizer {
         for t in config.addedTokens where t.id < 0 {
             throw PrefkitError("\(source): added token \(t.content.debugDescription) has negative id \(t.id)")
         }
+        // Ids size the id -> token tables here and the embedding of a model built for this
+        // tokenizer, so one lying id (2^60) would ask for that much memory. Real files number
+        // their tokens densely; gaps are allowed, ids past twice the token count are not.
+        let idLimit = max(2 * (config.vocab.count + config.addedTokens.count), 1024)
+        if let (tok, id) = config.vocab.first(where: { $0.value >= idLimit }) {
+            throw PrefkitError("\(source): vocabulary token \(tok.debugDescription) has id \(id), implausible for a file of \(config.vocab.count) tokens (limit \(idLimit))")
+        }
+        if let t = config.addedTokens.first(where: { $0.id >= idLimit }) {
+            throw PrefkitError("\(source): added token \(t.content.debugDescription) has id \(t.id), implausible for a file of \(config.vocab.count + config.addedTokens.count) tokens (limit \(idLimit))")
+        }
         self.init(validConfig: config)
     }
 

@@ -26,10 +26,13 @@ public final class MetricsLog {
         handle = h
     }
 
-    public func append(_ fields: [(String, JSONValue)]) {
+    /// Throws on a failed write (a full disk): FileHandle.write(_:) would trap instead.
+    public func append(_ fields: [(String, JSONValue)]) throws {
         var bytes = JSONValue.object(fields).serializedBytes()
         bytes.append(10)
-        handle.write(Data(bytes))
+        do { try handle.write(contentsOf: Data(bytes)) } catch {
+            throw PrefkitError("\(path): write failed: \(error.localizedDescription)")
+        }
     }
 
     deinit { try? handle.close() }

@@ -106,7 +106,7 @@ public final class Trainer {
             lastMetrics = sums
             var fields: [(String, JSONValue)] = [("step", .number(Double(s + 1)))]
             for k in sums.keys.sorted() { fields.append((k, .number(sums[k]!))) }
-            log.append(fields)
+            try log.append(fields)
             progress.update(done: s + 1, fields: [String(format: "loss %.4f", loss),
                                                   String(format: "%.0f tok/s", tokensSeen / max(timeSpent, 1e-9))])
             let last = s + 1 == total
@@ -128,7 +128,7 @@ public final class Trainer {
         lastEval = m
         var fields: [(String, JSONValue)] = [("step", .number(Double(step)))]
         for k in m.keys.sorted() { fields.append(("eval_" + k, .number(m[k]!))) }
-        log.append(fields)
+        try log.append(fields)
         if !options.quiet {
             FileHandleLog.write("eval at step \(step): " + m.keys.sorted().map { $0 + " " + String(format: "%.4f", m[$0]!) }.joined(separator: " "))
         }

@@ -35,8 +35,13 @@ public enum TrainerCheckpoint {
             throw error
         }
         // Older checkpoints and leftovers of killed writes go only after the new one is in place.
+        // Each old one is first renamed out of the checkpoint-N namespace: a kill during the
+        // recursive delete then leaves a .tmp- leftover, never a checkpoint-N missing its weights.
         let all = completeCheckpoints(outDir)
-        for (s, path) in all.dropLast(keep) where s != step { try? fm.removeItem(atPath: path) }
+        for (s, path) in all.dropLast(keep) where s != step {
+            let doomed = outDir + "/.tmp-\(name(step: s))-old-\(getpid())"
+            if (try? fm.moveItem(atPath: path, toPath: doomed)) != nil { try? fm.removeItem(atPath: doomed) }
+        }
         for f in (try? fm.contentsOfDirectory(atPath: outDir)) ?? [] where f.hasPrefix(".tmp-checkpoint-") {
             try? fm.removeItem(atPath: outDir + "/" + f)
         }
