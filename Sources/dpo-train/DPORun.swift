@@ -11,8 +11,23 @@ struct DPORun {
         d.settingsDescription + " ld_alpha=\(ldAlpha.map { String($0) } ?? "none")"
     }
 
+    /// The trained policy (or its adapter) with tokenizer and provenance.
+    func save(_ policy: Transformer, _ lora: LoRAAdapter?, _ md: ModelDirectory, to dir: String, _ prov: [String: Any]) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        if let a = lora {
+            try LoRAFiles.save(a, to: dir, baseModel: URL(fileURLWithPath: t.model).standardizedFileURL.path)
+            try ModelDirectory.saveTokenizer(md.tokenizer, eosTokenId: md.eosTokenId, padTokenId: md.padTokenId,
+                                             maxLength: md.model.config.maxPositionEmbeddings, to: dir)
+        } else {
+            try ModelDirectory.save(model: policy, tokenizer: md.tokenizer, eosTokenId: md.eosTokenId,
+                                    padTokenId: md.padTokenId, to: dir)
+        }
+        try Provenance.write(dir, prov)
+    }
+
     func execute() throws {
         let opts = try t.train.options(defaultLR: 1e-6, defaultEpochs: 1)
+        if t.loss.isKTO { return try executeKTO(opts) }
         let lossConfig = try t.loss.config()
         let loraConfig = try t.lora.config()
         if t.syncRefEvery > 0 && (loraConfig != nil || t.refLogps != nil) {
@@ -39,21 +54,12 @@ struct DPORun {
         let modelPath = URL(fileURLWithPath: t.model).standardizedFileURL.path
         let objective = DPOObjective(policy: md.model, lora: adapter, reference: reference, pairs: pairs, evalPairs: evalPairs,
                                      loss: lossConfig) { obj, dir, prov in
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            if let a = obj.lora {
-                try LoRAFiles.save(a, to: dir, baseModel: modelPath)
-                try ModelDirectory.saveTokenizer(md.tokenizer, eosTokenId: md.eosTokenId, padTokenId: md.padTokenId,
-                                                 maxLength: md.model.config.maxPositionEmbeddings, to: dir)
-            } else {
-                try ModelDirectory.save(model: obj.policy, tokenizer: md.tokenizer, eosTokenId: md.eosTokenId,
-                                        padTokenId: md.padTokenId, to: dir)
-            }
             var p = prov
             p["stage"] = "dpo-train"; p["parent"] = modelPath; p["parent_digest"] = baseDigest
             p["data"] = t.data.data; p["data_digest"] = dataDigest
             p["loss_type"] = lossConfig.types.map(\.rawValue); p["beta"] = lossConfig.beta
             p["lora"] = loraConfig.map { ["r": $0.rank, "alpha": $0.alpha, "dropout": $0.dropout] as [String: Any] } ?? NSNull()
-            try Provenance.write(dir, p)
+            try save(obj.policy, obj.lora, md, to: dir, p)
         }
         objective.ldAlpha = t.loss.ldAlpha
         objective.useWeighting = t.loss.useWeighting
@@ -106,5 +112,56 @@ struct DPORun {
             throw PrefkitError("\(t.refModel ?? t.model): vocabulary \(refModel.config.vocabSize) differs from the policy's \(md.model.config.vocabSize)")
         }
         return .model(CausalLMEngine(model: refModel, training: false))
+    }
+
+    /// KTO proper: unpaired {"prompt","completion","label"} data (pairs are unpaired).
+    func executeKTO(_ opts: TrainingOptions) throws {
+        if t.loss.lossType.split(separator: ",").count > 1 { throw PrefkitError("--loss-type kto does not combine with other losses") }
+        if t.refLogps != nil || t.loss.referenceFree { throw PrefkitError("KTO needs a reference model: not --ref-logps or --reference-free") }
+        if t.syncRefEvery > 0 { throw PrefkitError("--sync-ref-every is not supported with KTO") }
+        if opts.batchSize < 2 { throw PrefkitError("KTO estimates its KL term from mismatched pairs in a batch: --batch-size must be at least 2") }
+        let loraConfig = try t.lora.config()
+        if t.merge && loraConfig == nil { throw PrefkitError("--merge needs LoRA (--lora-r > 0)") }
+        let md = try ModelDirectory.load(t.model)
+        let loadOpts = try t.data.loadOptions(dropLong: false)
+        let (examples, report) = try KTOData.load(t.data.data, tokenizer: md.tokenizer, eos: md.eosTokenId, options: loadOpts)
+        if !opts.quiet { FileHandleStderr.write("\(t.data.data): \(report), \(examples.count) examples (\(examples.filter(\.desirable).count) desirable)\n") }
+        let evalExamples = try t.data.evalData.map { try KTOData.load($0, tokenizer: md.tokenizer, eos: md.eosTokenId, options: loadOpts).0 } ?? []
+        let baseDigest = Digest.ofFloats(md.model.params.ptr, count: md.model.params.count)
+        let adapter = loraConfig.map { LoRAAdapter(config: $0, model: md.model.config, seed: opts.seed) }
+        let reference: ReferenceSource
+        if let a = adapter, t.refModel == nil {
+            reference = .adapterOff(CausalLMEngine(model: md.model, training: false), a)
+        } else {
+            reference = .model(CausalLMEngine(model: try Checkpoint.load(t.refModel ?? t.model), training: false))
+        }
+        let dataDigest = try Digest.ofFile(t.data.data)
+        let loss = KTOLoss(beta: t.loss.beta, desirableWeight: t.loss.desirableWeight, undesirableWeight: t.loss.undesirableWeight)
+        let objective = try KTOObjective(policy: md.model, lora: adapter, reference: reference, examples: examples,
+                                         evalExamples: evalExamples, loss: loss) { policy, lora, dir, prov in
+            var p = prov
+            p["stage"] = "dpo-train"; p["loss_type"] = ["kto"]; p["beta"] = loss.beta
+            p["parent"] = URL(fileURLWithPath: t.model).standardizedFileURL.path; p["parent_digest"] = baseDigest
+            p["data"] = t.data.data; p["data_digest"] = dataDigest
+            try save(policy, lora, md, to: dir, p)
+        }
+        objective.evalBatchSize = opts.batchSize
+        objective.dropoutSeed = opts.seed
+        let trainer = Trainer(objective: objective, options: opts)
+        trainer.identity = ["data_digest": dataDigest, "parent_digest": baseDigest, "loss": "kto", "lora_r": String(loraConfig?.rank ?? 0)]
+        let steps = try trainer.run()
+        var final: [String: Any] = ["steps": steps, "final_metrics": trainer.lastMetrics, "data_report": report.description]
+        if let ev = trainer.lastEval { final["eval_metrics"] = ev }
+        try objective.saveModel(to: opts.outDir, provenance: final)
+        if t.merge, let a = adapter {
+            a.merge(into: md.model)
+            md.model.lora = nil
+            try ModelDirectory.save(model: md.model, tokenizer: md.tokenizer, eosTokenId: md.eosTokenId,
+                                    padTokenId: md.padTokenId, to: opts.outDir + "/merged")
+        }
+        if !opts.quiet {
+            FileHandleStderr.write(String(format: "wrote %@: KTO loss %.4f, kl %.4f\n", opts.outDir,
+                                          trainer.lastMetrics["loss"] ?? .nan, trainer.lastMetrics["kl"] ?? .nan))
+        }
     }
 }

@@ -11,7 +11,7 @@ struct DPOTrain: ParsableCommand {
 }
 
 struct LossFlags: ParsableArguments {
-    @Option(help: "Loss types, comma separated: \(DPOLossType.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Loss types, comma separated: \(DPOLossType.allCases.map(\.rawValue).joined(separator: ", ")), or kto (alone, unpaired data).")
     var lossType: String = "sigmoid"
     @Option(help: "Weights of the loss types, comma separated (default 1 each).") var lossWeights: String?
     @Option(help: "β: strength of the KL regulariser (IPO's τ).") var beta: Double = 0.1
@@ -29,6 +29,11 @@ struct LossFlags: ParsableArguments {
     @Flag(help: "Use a uniform reference (log πref = 0).") var referenceFree = false
     @Flag(help: "WPO: weight pairs by the policy's own probability of them.") var useWeighting = false
     @Option(help: "LD-DPO: weight of tokens beyond the shorter completion.") var ldAlpha: Double?
+    @Option(help: "KTO: λD, weight of desirable examples.") var desirableWeight: Double = 1
+    @Option(help: "KTO: λU, weight of undesirable examples.") var undesirableWeight: Double = 1
+
+    /// `--loss-type kto`: KTO proper on unpaired data (or pairs unpaired); it combines with nothing.
+    var isKTO: Bool { lossType.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "kto" } }
 
     func config() throws -> DPOLossConfig {
         var c = DPOLossConfig()
