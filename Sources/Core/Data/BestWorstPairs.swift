@@ -1,3 +1,5 @@
+import Foundation
+
 /// Online iterative DPO's data step: from several scored samples per prompt, the best and the
 /// worst become a preference pair (chosen = highest score). Prompts whose samples all tie give none.
 public enum BestWorstPairs {
@@ -12,8 +14,11 @@ public enum BestWorstPairs {
                 throw PrefkitError("\(path):\(line): expected scored generations with \"prompt\", \"response\", \"score\"")
             }
             let key = r["id"]?.stringValue ?? r["id"]?.intValue.map(String.init) ?? prompt
-            if groups[key] == nil { order.append(key); prompts[key] = prompt }
-            groups[key, default: []].append((response, score, r["gold"]?.doubleValue))
+            if groups[key] == nil { order.append(key); prompts[key] = prompt; groups[key] = [] }
+            // An empty response (eos at once) cannot be trained on as either side.
+            if !response.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                groups[key]!.append((response, score, r["gold"]?.doubleValue))
+            }
         }
         if order.isEmpty { throw PrefkitError("\(path): no records: nothing to pair") }
         var out: [JSONValue] = [], tied = 0
