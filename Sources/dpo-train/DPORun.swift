@@ -11,6 +11,26 @@ struct DPORun {
         d.settingsDescription + " ld_alpha=\(ldAlpha.map { String($0) } ?? "none")"
     }
 
+    /// Runs the loop, writes the final policy (or adapter) and, with --merge, OUT/merged.
+    func train(_ objective: TrainObjective, _ opts: TrainingOptions, identity: [String: String], report: DataReport,
+               adapter: LoRAAdapter?, md: ModelDirectory) throws -> Trainer {
+        let trainer = Trainer(objective: objective, options: opts)
+        trainer.identity = identity
+        let steps = try trainer.run()
+        var final: [String: Any] = ["steps": steps, "final_metrics": trainer.lastMetrics, "data_report": report.description]
+        if let ev = trainer.lastEval { final["eval_metrics"] = ev }
+        try objective.saveModel(to: opts.outDir, provenance: final)
+        if t.merge, let a = adapter {
+            a.merge(into: md.model)
+            md.model.lora = nil
+            try ModelDirectory.save(model: md.model, tokenizer: md.tokenizer, eosTokenId: md.eosTokenId,
+                                    padTokenId: md.padTokenId, to: opts.outDir + "/merged")
+            try Provenance.write(opts.outDir + "/merged", ["stage": "dpo-train --merge", "adapter": opts.outDir,
+                                                           "parent": URL(fileURLWithPath: t.model).standardizedFileURL.path])
+        }
+        return trainer
+    }
+
     /// The trained policy (or its adapter) with tokenizer and provenance.
     func save(_ policy: Transformer, _ lora: LoRAAdapter?, _ md: ModelDirectory, to dir: String, _ prov: [String: Any]) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -66,20 +86,10 @@ struct DPORun {
         objective.syncRefEvery = t.syncRefEvery; objective.refMixupAlpha = t.refMixupAlpha
         objective.evalBatchSize = opts.batchSize
         objective.dropoutSeed = opts.seed
-        let trainer = Trainer(objective: objective, options: opts)
-        trainer.identity = ["data_digest": dataDigest, "parent_digest": baseDigest,
-                            "loss": lossConfig.types.map(\.rawValue).joined(separator: ","), "lora_r": String(loraConfig?.rank ?? 0)]
-        let steps = try trainer.run()
-        var final: [String: Any] = ["steps": steps, "final_metrics": trainer.lastMetrics, "data_report": report.description]
-        if let ev = trainer.lastEval { final["eval_metrics"] = ev }
-        try objective.saveModel(to: opts.outDir, provenance: final)
-        if t.merge, let a = adapter {
-            a.merge(into: md.model)
-            md.model.lora = nil
-            try ModelDirectory.save(model: md.model, tokenizer: md.tokenizer, eosTokenId: md.eosTokenId,
-                                    padTokenId: md.padTokenId, to: opts.outDir + "/merged")
-            try Provenance.write(opts.outDir + "/merged", ["stage": "dpo-train --merge", "parent": modelPath, "adapter": opts.outDir])
-        }
+        let trainer = try train(objective, opts, identity: ["data_digest": dataDigest, "parent_digest": baseDigest,
+                                                         "loss": lossConfig.types.map(\.rawValue).joined(separator: ","),
+                                                         "lora_r": String(loraConfig?.rank ?? 0)],
+                                report: report, adapter: adapter, md: md)
         if !opts.quiet {
             let m = trainer.lastMetrics
             FileHandleStderr.write(String(format: "wrote %@: loss %.4f, reward accuracy %.3f, margin %.4f\n",
@@ -147,18 +157,9 @@ struct DPORun {
         }
         objective.evalBatchSize = opts.batchSize
         objective.dropoutSeed = opts.seed
-        let trainer = Trainer(objective: objective, options: opts)
-        trainer.identity = ["data_digest": dataDigest, "parent_digest": baseDigest, "loss": "kto", "lora_r": String(loraConfig?.rank ?? 0)]
-        let steps = try trainer.run()
-        var final: [String: Any] = ["steps": steps, "final_metrics": trainer.lastMetrics, "data_report": report.description]
-        if let ev = trainer.lastEval { final["eval_metrics"] = ev }
-        try objective.saveModel(to: opts.outDir, provenance: final)
-        if t.merge, let a = adapter {
-            a.merge(into: md.model)
-            md.model.lora = nil
-            try ModelDirectory.save(model: md.model, tokenizer: md.tokenizer, eosTokenId: md.eosTokenId,
-                                    padTokenId: md.padTokenId, to: opts.outDir + "/merged")
-        }
+        let trainer = try train(objective, opts, identity: ["data_digest": dataDigest, "parent_digest": baseDigest, "loss": "kto",
+                                                         "lora_r": String(loraConfig?.rank ?? 0)],
+                                report: report, adapter: adapter, md: md)
         if !opts.quiet {
             FileHandleStderr.write(String(format: "wrote %@: KTO loss %.4f, kl %.4f\n", opts.outDir,
                                           trainer.lastMetrics["loss"] ?? .nan, trainer.lastMetrics["kl"] ?? .nan))
