@@ -76,6 +76,7 @@ struct DPORun {
                                      loss: lossConfig) { obj, dir, prov in
             var p = prov
             p["stage"] = "dpo-train"; p["parent"] = modelPath; p["parent_digest"] = baseDigest
+            p["template"] = t.data.template.rawValue
             p["data"] = t.data.data; p["data_digest"] = dataDigest
             p["loss_type"] = lossConfig.types.map(\.rawValue); p["beta"] = lossConfig.beta
             p["lora"] = loraConfig.map { ["r": $0.rank, "alpha": $0.alpha, "dropout": $0.dropout] as [String: Any] } ?? NSNull()
@@ -151,6 +152,7 @@ struct DPORun {
                                          evalExamples: evalExamples, loss: loss) { policy, lora, dir, prov in
             var p = prov
             p["stage"] = "dpo-train"; p["loss_type"] = ["kto"]; p["beta"] = loss.beta
+            p["template"] = t.data.template.rawValue
             p["parent"] = URL(fileURLWithPath: t.model).standardizedFileURL.path; p["parent_digest"] = baseDigest
             p["data"] = t.data.data; p["data_digest"] = dataDigest
             try save(policy, lora, md, to: dir, p)

@@ -11,7 +11,7 @@ struct Generate: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: "Prompts JSONL (.zst accepted).") var prompts: String
     @Option(help: "Output generations JSONL (.zst compresses).") var out: String
-    @Option(help: "Prompt template: chatml, qa or plain (default: chatml when the tokenizer has <|im_start|>, else plain).")
+    @Option(help: "Prompt template: chatml, qa or plain (default: the one the model was trained with, from its prefkit.json; else chatml when the tokenizer has <|im_start|>, else plain).")
     var template: String?
     @Option(help: "New tokens per response at most.") var maxNewTokens = 256
     @Option(help: "Sampling temperature; 0 = greedy.") var temperature: Float = 1

@@ -8,7 +8,8 @@ public struct GenerateJob {
     public var modelPath: String
     public var promptsPath: String
     public var outPath: String
-    /// nil: chatml when the tokenizer has <|im_start|>, plain otherwise.
+    /// nil: the template the model was trained with (its prefkit.json), else chatml when the
+    /// tokenizer has <|im_start|>, else plain.
     public var template: PromptTemplate?
     public var options: GenerationOptions
 
@@ -35,7 +36,8 @@ public struct GenerateJob {
     public func run(progress: (Progress) -> Void = { _ in }) throws -> Summary {
         try options.validate()
         let dir = try ModelDirectory.load(modelPath)
-        let tmpl = template ?? (dir.tokenizer.tokenId("<|im_start|>") != nil ? .chatml : .plain)
+        let trained = (Provenance.read(modelPath)?["template"] as? String).flatMap(PromptTemplate.init(rawValue:))
+        let tmpl = template ?? trained ?? (dir.tokenizer.tokenId("<|im_start|>") != nil ? .chatml : .plain)
         let records = try PromptRecord.readAll(promptsPath, template: tmpl)
         var ids: [[Int]] = []
         for (line, r) in records {
