@@ -24,6 +24,7 @@ struct RMTrain: ParsableCommand {
     @Option(help: "Pairs over --max-length: drop (RewardTrainer's behaviour) or truncate.") var onLong = "drop"
     @Option(help: "Adds C · mean((r_chosen + r_rejected)²) to the loss to keep rewards centred (TRL center_rewards_coefficient).")
     var centerRewardsCoefficient = 0.0
+    @OptionGroup var lora: LoRAFlags
     @OptionGroup var train: TrainingFlags
 
     func run() throws {
@@ -46,7 +47,13 @@ struct RMTrain: ParsableCommand {
             }
             if !opts.quiet { FileHandleStderr.write("\(dir): starting from \(started)\n\(data): \(report)\n") }
             let dataDigest = try Digest.ofFile(data)
-            let objective = try RewardObjective(model: md.model, pairs: pairs, evalPairs: evalPairs,
+            // LoRA: adapters plus the score head train; what is saved is the merged reward model.
+            let adapter = try lora.config().map {
+                let a = LoRAAdapter(config: $0, model: md.model.config, seed: opts.seed, extra: md.model.config.hiddenSize)
+                a.dropoutSeed = opts.seed
+                return a
+            }
+            let objective = try RewardObjective(model: md.model, lora: adapter, pairs: pairs, evalPairs: evalPairs,
                                                 centerCoefficient: centerRewardsCoefficient, evalBatchSize: opts.batchSize) { m, out, prov in
                 // The normalisation statistics go into config.json too, where HF users look.
                 let extra = prov.filter { $0.key.hasPrefix("prefkit_reward_") }
@@ -56,10 +63,11 @@ struct RMTrain: ParsableCommand {
                 p["stage"] = "rm-train"; p["parent"] = dir; p["data"] = data; p["data_digest"] = dataDigest
                 p["template"] = prefs.template.rawValue; p["max_length"] = maxLength; p["on_long"] = onLong
                 p["center_rewards_coefficient"] = centerRewardsCoefficient
+                if let a = adapter { p["lora"] = ["r": a.config.rank, "alpha": a.config.alpha, "dropout": a.config.dropout, "merged": true] }
                 try Provenance.write(out, p)
             }
             let trainer = Trainer(objective: objective, options: opts)
-            trainer.identity = ["data_digest": dataDigest, "parent": dir, "objective": "reward",
+            trainer.identity = ["data_digest": dataDigest, "parent": dir, "objective": "reward", "lora_r": String(lora.loraR),
                                 "center_rewards_coefficient": String(centerRewardsCoefficient)]
             let steps = try trainer.run()
             if !opts.quiet { FileHandleStderr.write("scoring the \(pairs.count) training pairs for normalisation statistics\n") }

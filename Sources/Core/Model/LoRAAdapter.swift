@@ -19,7 +19,11 @@ public final class LoRAAdapter {
     public var dropoutSeed: UInt64 = 0
     public var dropoutStep: UInt64 = 0
 
-    public init(config: LoRAConfig, model: ModelConfig, seed: UInt64) {
+    /// Floats after the adapters that train with them (a reward model's score head: PEFT's
+    /// modules_to_save), at `extraOffset`.
+    public let extraOffset: Int, extraCount: Int
+
+    public init(config: LoRAConfig, model: ModelConfig, seed: UInt64, extra: Int = 0) {
         self.config = config
         var off = 0
         for l in 0..<model.numLayers {
@@ -34,7 +38,8 @@ public final class LoRAAdapter {
                 slots.append(s)
             }
         }
-        params = FloatBuffer(count: off); grads = FloatBuffer(count: off)
+        extraOffset = off; extraCount = extra
+        params = FloatBuffer(count: off + extra); grads = FloatBuffer(count: off + extra)
         // PEFT's init: A ~ kaiming_uniform(a=√5) = U(±1/√in), B = 0, so training starts at the base model.
         var rng = SplitMix64(seed: seed)
         for s in slots {

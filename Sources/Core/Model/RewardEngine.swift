@@ -28,12 +28,13 @@ public final class RewardEngine {
                                  rows: lastRows(b), dim: model.config.hiddenSize)
     }
 
-    /// coeff[s] = dL/dscore[s] for the batch of the last `scores` call.
-    public func backward(_ b: TokenBatch, coeff: [Float], paramGrads: Bool = true) {
+    /// coeff[s] = dL/dscore[s] for the batch of the last `scores` call. scoreGrad, when given,
+    /// receives the score head's gradient instead of the model's gradient buffer (LoRA training).
+    public func backward(_ b: TokenBatch, coeff: [Float], paramGrads: Bool = true, scoreGrad: UnsafeMutablePointer<Float>? = nil) {
         let n = b.tokenCount, h = model.config.hiddenSize
         let dh = buffers.dHidden.get(n * h)
         dh.update(repeating: 0, count: n * h)
-        let g: UnsafeMutablePointer<Float>? = paramGrads ? model.enableGradients().ptr + model.layout.score : nil
+        let g: UnsafeMutablePointer<Float>? = scoreGrad ?? (paramGrads ? model.enableGradients().ptr + model.layout.score : nil)
         ScoreHead.backward(hidden: acts.hidden, w: model.params.ptr + model.layout.score, rows: lastRows(b),
                            coeff: coeff, dim: h, dHidden: dh, dw: g)
         model.backward(b, acts, dHidden: dh, buffers: buffers, paramGrads: paramGrads)

@@ -6,6 +6,8 @@ import Foundation
 public final class RewardObjective: TrainObjective {
     public let model: Transformer
     public let engine: RewardEngine
+    /// With LoRA, the adapters and the score head (the adapter's extra block) train; the base stays frozen.
+    public let lora: LoRAAdapter?
     public let pairs: [PreferencePair]
     public let evalPairs: [PreferencePair]
     public let centerCoefficient: Double
@@ -13,7 +15,7 @@ public final class RewardObjective: TrainObjective {
     /// Writes the model directory (weights, tokenizer, provenance) for a checkpoint or the end.
     public var saver: (Transformer, String, [String: Any]) throws -> Void
 
-    public init(model: Transformer, pairs: [PreferencePair], evalPairs: [PreferencePair] = [],
+    public init(model: Transformer, lora: LoRAAdapter? = nil, pairs: [PreferencePair], evalPairs: [PreferencePair] = [],
                 centerCoefficient: Double = 0, evalBatchSize: Int = 8,
                 saver: @escaping (Transformer, String, [String: Any]) throws -> Void) throws {
         guard model.hasScoreHead else { throw PrefkitError("reward modeling needs a model with a score head (score.weight)") }
@@ -22,14 +24,39 @@ public final class RewardObjective: TrainObjective {
         }
         self.model = model; self.pairs = pairs; self.evalPairs = evalPairs
         self.centerCoefficient = centerCoefficient; self.evalBatchSize = max(1, evalBatchSize); self.saver = saver
+        if let a = lora {
+            guard a.extraCount == model.config.hiddenSize else {
+                throw PrefkitError("the LoRA adapter has no room for the score head (extra \(a.extraCount), hidden \(model.config.hiddenSize))")
+            }
+            (a.params.ptr + a.extraOffset).update(from: model.params.ptr + model.layout.score, count: a.extraCount)
+        }
+        self.lora = lora
+        model.lora = lora
         engine = RewardEngine(model: model, training: true)
-        model.enableGradients()
+        if lora == nil { model.enableGradients() }
+    }
+
+    /// The score head lives in the adapter's buffer while LoRA trains; the model reads its copy.
+    func syncScoreHead() {
+        guard let a = lora else { return }
+        (model.params.ptr + model.layout.score).update(from: a.params.ptr + a.extraOffset, count: a.extraCount)
+    }
+
+    /// The model as trained: base weights with the adapters merged in, the model itself untouched.
+    public func mergedModel() -> Transformer {
+        guard let a = lora else { return model }
+        syncScoreHead()
+        let copy = Transformer(config: model.config, withLMHead: false, withScoreHead: true, configJSON: model.configJSON)
+        copy.params.copy(from: model.params)
+        a.merge(into: copy)
+        return copy
     }
 
     public var exampleCount: Int { pairs.count }
-    public var trainParams: FloatBuffer { model.params }
-    public var trainGrads: FloatBuffer { model.grads! }
-    public var trainGroups: [AdamW.Group] { AdamW.groups(for: model.layout) }
+    public var trainParams: FloatBuffer { lora?.params ?? model.params }
+    public var trainGrads: FloatBuffer { lora?.grads ?? model.grads! }
+    public var trainGroups: [AdamW.Group] { lora?.groups ?? AdamW.groups(for: model.layout) }
+    public func willStep(_ step: Int) { lora?.dropoutStep = UInt64(step) }
 
     /// Every token that goes through the model: the prompt twice, both responses.
     public func tokenCount(_ idx: [Int]) -> Int { idx.reduce(0) { $0 + pairs[$1].tokenCount } }
@@ -46,6 +73,7 @@ public final class RewardObjective: TrainObjective {
     public func accumulate(_ idx: [Int], normalizer: Double) throws -> [String: Double] {
         let ps = idx.map { pairs[$0] }
         let b = Self.batch(ps)
+        syncScoreHead()
         let s = engine.scores(b)
         let n = ps.count
         var coeff = [Float](repeating: 0, count: 2 * n)
@@ -54,12 +82,17 @@ public final class RewardObjective: TrainObjective {
             let t = m.add(chosen: Double(s[i]), rejected: Double(s[n + i]), margin: ps[i].margin ?? 0, center: centerCoefficient)
             coeff[i] = Float(t.dChosen / normalizer); coeff[n + i] = Float(t.dRejected / normalizer)
         }
-        engine.backward(b, coeff: coeff)
+        if let a = lora {
+            engine.backward(b, coeff: coeff, paramGrads: false, scoreGrad: a.grads.ptr + a.extraOffset)
+        } else {
+            engine.backward(b, coeff: coeff)
+        }
         return m.contributions(normalizer: normalizer)
     }
 
     /// Scores of prompt+chosen and prompt+rejected for each pair, forward only.
     public func scorePairs(_ ps: [PreferencePair]) -> [(chosen: Double, rejected: Double)] {
+        syncScoreHead()
         var out: [(chosen: Double, rejected: Double)] = []
         var i = 0
         while i < ps.count {
@@ -92,7 +125,8 @@ public final class RewardObjective: TrainObjective {
         SummaryStats(scorePairs(ps).flatMap { [$0.chosen, $0.rejected] })
     }
 
-    public func saveModel(to dir: String, provenance: [String: Any]) throws { try saver(model, dir, provenance) }
+    /// With LoRA the saved reward model is merged: a complete *ForSequenceClassification directory.
+    public func saveModel(to dir: String, provenance: [String: Any]) throws { try saver(mergedModel(), dir, provenance) }
 }
 
 /// Sums of the per-pair metrics; divided by the step's normaliser they add up over micro-batches.
