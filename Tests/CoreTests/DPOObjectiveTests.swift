@@ -71,28 +71,6 @@ final class DPOObjectiveTests: XCTestCase {
         XCTAssert(a.grads.toArray().contains { $0 != 0 }, "the adapter gets gradients")
     }
 
-    /// Build products sit next to the test bundle.
-    func binary(_ name: String) -> String {
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) && url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("release/" + name).path) { return url.appendingPathComponent("release/" + name).path }
-        }
-        return url.appendingPathComponent(name).path
-    }
-
-    func run(_ exe: String, _ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary(exe))
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardError = pipe; p.standardOutput = pipe
-        try p.run()
-        let out = String(data: pipe.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
-        p.waitUntilExit()
-        return (p.terminationStatus, out)
-    }
-
     /// precompute-ref, then train with it (LoRA, merged); a reference file from other data is refused.
     func testCommandLinePrecomputeTrainAndRefusal() throws {
         let tmp = NSTemporaryDirectory() + "prefkit-dpocli-\(getpid())"
@@ -105,9 +83,9 @@ final class DPOObjectiveTests: XCTestCase {
         }
         FileManager.default.createFile(atPath: tmp + "/prefs.jsonl", contents: Data(lines.joined(separator: "\n").utf8))
         FileManager.default.createFile(atPath: tmp + "/other.jsonl", contents: Data(lines.reversed().joined(separator: "\n").utf8))
-        var (rc, out) = try run("dpo-train", ["precompute-ref", "--model", dir, "--data", tmp + "/prefs.jsonl", "--out", tmp + "/ref.safetensors.zst", "--quiet"])
+        var (rc, out) = try StageCLI.run("dpo-train", ["precompute-ref", "--model", dir, "--data", tmp + "/prefs.jsonl", "--out", tmp + "/ref.safetensors.zst", "--quiet"])
         XCTAssertEqual(rc, 0, out)
-        (rc, out) = try run("dpo-train", ["--model", dir, "--data", tmp + "/prefs.jsonl", "--ref-logps", tmp + "/ref.safetensors.zst",
+        (rc, out) = try StageCLI.run("dpo-train", ["--model", dir, "--data", tmp + "/prefs.jsonl", "--ref-logps", tmp + "/ref.safetensors.zst",
                                           "--out", tmp + "/out", "--max-steps", "3", "--batch-size", "2", "--lr", "1e-3",
                                           "--lora-r", "4", "--lora-dropout", "0", "--merge", "--quiet"])
         XCTAssertEqual(rc, 0, out)
@@ -115,7 +93,7 @@ final class DPOObjectiveTests: XCTestCase {
             XCTAssert(FileManager.default.fileExists(atPath: tmp + "/out/" + f), "missing \(f)")
         }
         XCTAssertEqual(try JSONL.readAll(tmp + "/out/metrics.jsonl").count, 3)
-        (rc, out) = try run("dpo-train", ["--model", dir, "--data", tmp + "/other.jsonl", "--ref-logps", tmp + "/ref.safetensors.zst",
+        (rc, out) = try StageCLI.run("dpo-train", ["--model", dir, "--data", tmp + "/other.jsonl", "--ref-logps", tmp + "/ref.safetensors.zst",
                                           "--out", tmp + "/out2", "--max-steps", "1", "--quiet"])
         XCTAssertEqual(rc, 1)
         XCTAssert(out.contains("computed on other data"), out)

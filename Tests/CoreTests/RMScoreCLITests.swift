@@ -5,31 +5,7 @@ import Core
 /// rm-score through its command line on the fixture reward model: the scores of the 4 dpo
 /// triples must reproduce the reference chosen/rejected scores.
 final class RMScoreCLITests: XCTestCase {
-    /// The built executable: beside the test bundle, or in the package's .build/release.
-    func executable(_ name: String) -> String? {
-        var dirs: [URL] = []
-        for p in [Bundle.main.executablePath, CommandLine.arguments.first].compactMap({ $0 }) {
-            var u = URL(fileURLWithPath: p).deletingLastPathComponent()
-            for _ in 0..<4 { dirs.append(u); u.deleteLastPathComponent() }
-        }
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        dirs.append(root.appendingPathComponent(".build/release"))
-        return dirs.map { $0.appendingPathComponent(name).path }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    func run(_ exe: String, _ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe); p.arguments = args
-        let out = Pipe(); p.standardOutput = out; p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     func testScoresFixturePairsThroughCLI() throws {
-        guard let exe = executable("rm-score") else { throw XCTSkip("rm-score not built (swift build -c release)") }
         let fx = fixturesDir() + "/qwen2-tiny"
         let ref = loadJSON(fx + "/ref.json")
         let r = ref["reward_model"] as! [String: Any]
@@ -42,7 +18,7 @@ final class RMScoreCLITests: XCTestCase {
                               ("rejected", .string(t["rejected"] as! String))]).serialized()
         }
         try ArtifactFile.writeAtomically(dir + "/pairs.jsonl", string: lines.joined(separator: "\n") + "\n")
-        let (rc, output) = try run(exe, ["--model", fx + "/reward", "--data", dir + "/pairs.jsonl", "--out", dir + "/scores.jsonl.zst",
+        let (rc, output) = try StageCLI.run("rm-score", ["--model", fx + "/reward", "--data", dir + "/pairs.jsonl", "--out", dir + "/scores.jsonl.zst",
                                          "--summary", dir + "/summary.json", "--batch-size", "3", "--quiet"])
         XCTAssertEqual(rc, 0, output)
         let recs = try JSONL.readAll(dir + "/scores.jsonl.zst").map(\.record)
@@ -59,7 +35,7 @@ final class RMScoreCLITests: XCTestCase {
         XCTAssertTrue(output.contains("accuracy"), output)
 
         // compare: the same file twice has zero mean difference and KS 0, and writes a page.
-        let (rc2, out2) = try run(exe, ["compare", dir + "/scores.jsonl.zst", dir + "/scores.jsonl.zst", "--out", dir + "/report.html"])
+        let (rc2, out2) = try StageCLI.run("rm-score", ["compare", dir + "/scores.jsonl.zst", dir + "/scores.jsonl.zst", "--out", dir + "/report.html"])
         XCTAssertEqual(rc2, 0, out2)
         let html = String(decoding: try ArtifactFile.readBytes(dir + "/report.html"), as: UTF8.self)
         XCTAssertTrue(html.contains("<svg") && html.contains("KS"))
