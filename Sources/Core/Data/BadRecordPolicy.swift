@@ -22,3 +22,26 @@ public struct DataReport: CustomStringConvertible {
         if firstProblem == nil { firstProblem = "\(where_): \(what)" }
     }
 }
+
+extension DataReport {
+    /// Each record of a JSONL file, with its line number and "file:line": every line is
+    /// counted, and a line that is not JSON goes through the bad-record policy like any
+    /// other bad record. body gets the report to count what it uses, skips or cuts.
+    public mutating func forEachRecord(_ path: String, policy: BadRecordPolicy,
+                                       _ body: (_ line: Int, _ here: String, _ record: JSONValue, _ report: inout DataReport) throws -> Void) throws {
+        try JSONL.forEachLine(path) { line, parsed in
+            records += 1
+            let here = "\(path):\(line)"
+            switch parsed {
+            case .record(let r): try body(line, here, r, &self)
+            case .malformed(let why): try bad(here, why, policy: policy)
+            }
+        }
+    }
+
+    /// Refuses a file with nothing in it, or nothing usable: nothing to do is an error.
+    public func requireUsable(_ path: String, used: Int) throws {
+        if records == 0 { throw PrefkitError("\(path): no records: nothing to do") }
+        if used == 0 { throw PrefkitError("\(path): none of the \(records) records is usable (\(self))") }
+    }
+}

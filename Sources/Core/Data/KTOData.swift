@@ -23,13 +23,7 @@ public enum KTOData {
         }
         var out: [KTOExample] = []
         var report = DataReport()
-        try JSONL.forEachLine(path) { line, parsed in
-            report.records += 1
-            let here = "\(path):\(line)"
-            guard case .record(let r) = parsed else {
-                if case .malformed(let why) = parsed { try report.bad(here, why, policy: o.policy) }
-                return
-            }
+        try report.forEachRecord(path, policy: o.policy) { line, here, r, report in
             guard let p = RecordText.prompt(r["prompt"], template: o.template), let c = RecordText.completion(r["completion"]),
                   let label = r["label"]?.boolValue else {
                 try report.bad(here, "expected {\"prompt\",\"completion\",\"label\": true|false}", policy: o.policy); return
@@ -42,8 +36,7 @@ public enum KTOData {
             out.append(KTOExample(prompt: cut.prompt, completion: cut.completion, desirable: label, source: here))
             report.used += 1
         }
-        if report.records == 0 { throw PrefkitError("\(path): no records: nothing to do") }
-        if out.isEmpty { throw PrefkitError("\(path): none of the \(report.records) records is usable (\(report))") }
+        try report.requireUsable(path, used: out.count)
         return (out, report)
     }
 }

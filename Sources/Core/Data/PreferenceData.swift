@@ -21,13 +21,7 @@ public enum PreferenceData {
         var pairs: [PreferencePair] = []
         var report = DataReport()
         var firstLineOfId: [String: Int] = [:]
-        try JSONL.forEachLine(path) { line, parsed in
-            report.records += 1
-            let here = "\(path):\(line)"
-            guard case .record(let rec) = parsed else {
-                if case .malformed(let why) = parsed { try report.bad(here, why, policy: o.policy) }
-                return
-            }
+        try report.forEachRecord(path, policy: o.policy) { line, here, rec, report in
             guard rec.objectValue != nil else { try report.bad(here, "expected a JSON object", policy: o.policy); return }
             let parsed: (String, String, String)
             switch recordTexts(rec, options: o) {
@@ -65,8 +59,7 @@ public enum PreferenceData {
                 goldChosen: rec["gold_chosen"]?.doubleValue, goldRejected: rec["gold_rejected"]?.doubleValue))
             report.used += 1
         }
-        if report.records == 0 { throw PrefkitError("\(path): no records: nothing to do") }
-        if pairs.isEmpty { throw PrefkitError("\(path): none of the \(report.records) records is usable (\(report))") }
+        try report.requireUsable(path, used: pairs.count)
         return (pairs, report)
     }
 

@@ -17,13 +17,7 @@ public enum SFTData {
                             maxLength: Int, policy: BadRecordPolicy) throws -> ([SFTExample], DataReport) {
         var out: [SFTExample] = []
         var report = DataReport()
-        try JSONL.forEachLine(path) { line, parsed in
-            report.records += 1
-            let here = "\(path):\(line)"
-            guard case .record(let rec) = parsed else {
-                if case .malformed(let why) = parsed { try report.bad(here, why, policy: policy) }
-                return
-            }
+        try report.forEachRecord(path, policy: policy) { line, here, rec, report in
             var prompt: [Int] = [], completion: [Int] = []
             if let text = rec["text"]?.stringValue {
                 if text.isEmpty { try report.bad(here, "empty \"text\"", policy: policy); return }
@@ -51,8 +45,7 @@ public enum SFTData {
             out.append(SFTExample(prompt: prompt, completion: completion, source: here))
             report.used += 1
         }
-        if report.records == 0 { throw PrefkitError("\(path): no records: nothing to do") }
-        if out.isEmpty { throw PrefkitError("\(path): none of the \(report.records) records is usable (\(report))") }
+        try report.requireUsable(path, used: out.count)
         return (out, report)
     }
 }

@@ -50,13 +50,7 @@ public enum ScoreInput {
                             policy: BadRecordPolicy, template: PromptTemplate, label: String) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         var out: [ScoreSample] = []
         var report = DataReport()
-        try JSONL.forEachLine(path) { line, parsed in
-            report.records += 1
-            let here = "\(path):\(line)"
-            guard case .record(let rec) = parsed else {
-                if case .malformed(let why) = parsed { try report.bad(here, why, policy: policy) }
-                return
-            }
+        try report.forEachRecord(path, policy: policy) { line, here, rec, report in
             guard let rendered = RecordText.prompt(rec["prompt"], template: template), let response = rec["response"]?.stringValue else {
                 try report.bad(here, "expected {\"prompt\",\"response\"} strings (generations) or chosen/rejected (preference data)", policy: policy)
                 return
@@ -79,7 +73,7 @@ public enum ScoreInput {
                                    tokens: cut.prompt + cut.completion, gold: gold, goldChosen: nil, goldRejected: nil, pair: nil))
             report.used += 1
         }
-        if out.isEmpty { throw PrefkitError("\(path): none of the \(report.records) records is usable (\(report))") }
+        try report.requireUsable(path, used: out.count)
         return (out, .generations, report)
     }
 }
