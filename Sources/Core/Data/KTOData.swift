@@ -10,9 +10,7 @@ public struct KTOExample {
 public enum KTOData {
     public static func load(_ path: String, tokenizer: Tokenizer, eos: Int,
                             options o: PreferenceLoadOptions) throws -> ([KTOExample], DataReport) {
-        var first: JSONValue? = nil
-        try JSONL.forEachLine(path) { _, parsed in if first == nil, case .record(let r) = parsed { first = r } }
-        if let f = first, f["label"] == nil {
+        if let f = try JSONL.firstRecord(path).record, f["label"] == nil {
             // Pairs: each becomes one desirable and one undesirable example.
             let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
             let ex = pairs.flatMap { p in

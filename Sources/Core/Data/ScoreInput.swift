@@ -23,12 +23,8 @@ public enum ScoreInput {
     public static func load(_ path: String, tokenizer: Tokenizer, eos: Int, preference o: PreferenceLoadOptions,
                             label: String?) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         // Malformed lines do not decide the kind; the loaders apply the bad-record policy to them.
-        var first: JSONValue? = nil, lines = 0
-        try JSONL.forEachLine(path) { _, parsed in
-            lines += 1
-            if first == nil, case .record(let rec) = parsed { first = rec }
-        }
-        guard lines > 0 else { throw PrefkitError("\(path): no records: nothing to do") }
+        let (first, hasLines) = try JSONL.firstRecord(path)
+        guard hasLines else { throw PrefkitError("\(path): no records: nothing to do") }
         if let f = first, f["response"] == nil && (f["chosen"] != nil || f["rejected"] != nil || f["response_0"] != nil) {
             let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
             var out: [ScoreSample] = []
