@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// A stage binary: thin @main over Core, with the shared flags of CLISupport.
+func stage(_ name: String) -> Target {
+    .executableTarget(name: name, dependencies: [
+        "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ])
+}
+
 let package = Package(
     name: "prefkit",
     platforms: [.macOS(.v13)],
@@ -20,27 +27,8 @@ let package = Package(
         .target(name: "CLISupport", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "sft-train", dependencies: [
-            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "synth-data", dependencies: [
-            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "dpo-train", dependencies: [
-            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "rm-train", dependencies: [
-            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "rm-score", dependencies: [
-            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "pipeline-report", dependencies: [
-            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "generate", dependencies: [
-            "Core", "CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        stage("synth-data"), stage("sft-train"), stage("rm-train"), stage("rm-score"),
+        stage("dpo-train"), stage("generate"), stage("pipeline-report"),
         .executableTarget(name: "prefkit-bench", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
