@@ -26,13 +26,22 @@ public final class Trainer {
     public func microBatches(step s: Int) -> [[Int]] {
         let n = objective.exampleCount, perEpoch = options.stepsPerEpoch(examples: n)
         let epoch = s / perEpoch, j = s % perEpoch
-        var rng = SplitMix64(seed: options.seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(epoch + 1))
-        var order = Array(0..<n)
-        order.shuffle(using: &rng)
+        let order = epochOrder(epoch, n)
         let nb = (n + options.batchSize - 1) / options.batchSize
         return (j * options.gradAccum..<min(nb, (j + 1) * options.gradAccum)).map { b in
             Array(order[(b * options.batchSize)..<min(n, (b + 1) * options.batchSize)])
         }
+    }
+
+    /// Epoch e's seeded permutation, made once per epoch rather than once per step.
+    private var cachedOrder: (epoch: Int, order: [Int])?
+    private func epochOrder(_ epoch: Int, _ n: Int) -> [Int] {
+        if let c = cachedOrder, c.epoch == epoch, c.order.count == n { return c.order }
+        var rng = SplitMix64(seed: options.seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(epoch + 1))
+        var order = Array(0..<n)
+        order.shuffle(using: &rng)
+        cachedOrder = (epoch, order)
+        return order
     }
 
     @discardableResult
