@@ -16,3 +16,11 @@ public func runStage(_ body: () throws -> Void) throws {
         throw ExitCode(1)
     }
 }
+
+/// Runs a Core check from an ArgumentParser `validate()`: a PrefkitError becomes a usage error,
+/// so the rule is written once (in Core) and refused before any work starts.
+public func validating(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as PrefkitError {
+        throw ValidationError(e.message)
+    }
+}

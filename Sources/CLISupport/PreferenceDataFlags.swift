@@ -10,26 +10,20 @@ public struct PreferenceDataFlags: ParsableArguments {
     @Option(help: "Longest prompt + completion in tokens.") public var maxLength: Int = 1024
     @Option(help: "Longest prompt in tokens.") public var maxPromptLength: Int?
     @Option(help: "Longest completion in tokens.") public var maxCompletionLength: Int?
-    @Option(help: "keep_end (cut the prompt's start) or keep_start (cut the completion's end).") public var truncationMode: String = "keep_end"
+    @Option(help: "keep_end cuts the prompt's start, keep_start the completion's end.") public var truncationMode: TruncationOptions.Mode = .keepEnd
     public init() {}
 
     public var template: PromptTemplate { common.template }
 
     public func loadOptions(dropLong: Bool) throws -> PreferenceLoadOptions {
         var o = try common.options(maxLength: maxLength, dropLong: dropLong)
-        guard let mode = TruncationOptions.Mode(rawValue: truncationMode) else {
-            throw PrefkitError("--truncation-mode must be keep_end or keep_start")
-        }
         o.truncation.maxPromptLength = maxPromptLength
-        o.truncation.maxCompletionLength = maxCompletionLength; o.truncation.mode = mode
+        o.truncation.maxCompletionLength = maxCompletionLength; o.truncation.mode = truncationMode
         return o
     }
 
-    /// Everything that changes token ids, for digests of tokenized data.
-    public var settingsDescription: String {
-        "format=\(common.format.rawValue) preference=\(common.preference) template=\(common.template.rawValue) max_length=\(maxLength) "
-            + "max_prompt_length=\(maxPromptLength ?? -1) max_completion_length=\(maxCompletionLength ?? -1) "
-            + "truncation_mode=\(truncationMode) margin_field=\(common.marginField)"
+    public func validate() throws {
+        try validating { _ = try loadOptions(dropLong: false) }
     }
 }
 
@@ -38,17 +32,18 @@ public struct LoRAFlags: ParsableArguments {
     @Option(help: "LoRA rank (0: train every weight).") public var loraR = 0
     @Option(help: "LoRA alpha (scale = alpha / r).") public var loraAlpha: Double = 16
     @Option(help: "Dropout on the adapters' inputs.") public var loraDropout: Double = 0.05
-    @Option(help: "Projections that get adapters.") public var loraTargets: String = "q,k,v,o,gate,up,down"
+    @Option(help: "Projections that get adapters, comma separated.")
+    public var loraTargets = CommaSeparated<LoRATarget>(LoRATarget.allCases)
     public init() {}
+
+    public func validate() throws {
+        try validating { _ = try config() }
+    }
 
     public func config() throws -> LoRAConfig? {
         guard loraR > 0 else { return nil }
-        var targets: [LoRATarget] = []
-        for n in loraTargets.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
-            guard let t = LoRATarget(name: n) else { throw PrefkitError("--lora-targets: unknown projection \(n) (q,k,v,o,gate,up,down)") }
-            targets.append(t)
-        }
-        let c = LoRAConfig(rank: loraR, alpha: loraAlpha, dropout: loraDropout, targets: LoRATarget.allCases.filter(targets.contains))
+        let targets = LoRATarget.allCases.filter(loraTargets.values.contains)
+        let c = LoRAConfig(rank: loraR, alpha: loraAlpha, dropout: loraDropout, targets: targets)
         try c.validate()
         return c
     }

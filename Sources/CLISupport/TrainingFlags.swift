@@ -11,7 +11,7 @@ public struct TrainingFlags: ParsableArguments {
     @Option(help: "Micro-batches accumulated per optimizer step.") public var gradAccum = 1
     @Option(help: "Peak learning rate.") public var lr: Double?
     @Option(help: "Linear warm-up steps.") public var warmupSteps = 0
-    @Option(help: "Learning-rate schedule: constant, linear or cosine.") public var schedule: String = "linear"
+    @Option(help: "Learning-rate schedule.") public var schedule: LRScheduleKind = .linear
     @Option(help: "AdamW decoupled weight decay (not applied to norms and biases).") public var weightDecay = 0.0
     @Option(help: "Clip the global gradient norm to this (0: no clipping).") public var maxGradNorm = 1.0
     @Option(help: "Seed for data order, initialisation and dropout.") public var seed: UInt64 = 42
@@ -22,14 +22,15 @@ public struct TrainingFlags: ParsableArguments {
     @Flag(help: "No progress output.") public var quiet = false
     public init() {}
 
+    public func validate() throws {
+        try validating { _ = try options(defaultLR: 0, defaultEpochs: 1) }
+    }
+
     public func options(defaultLR: Double, defaultEpochs: Double) throws -> TrainingOptions {
-        guard let kind = LRScheduleKind(rawValue: schedule) else {
-            throw PrefkitError("--schedule must be one of constant, linear, cosine (got \(schedule))")
-        }
         var o = TrainingOptions()
         o.outDir = out; o.epochs = epochs ?? defaultEpochs; o.maxSteps = maxSteps
         o.batchSize = batchSize; o.gradAccum = gradAccum; o.learningRate = lr ?? defaultLR
-        o.warmupSteps = warmupSteps; o.schedule = kind; o.weightDecay = weightDecay; o.maxGradNorm = maxGradNorm
+        o.warmupSteps = warmupSteps; o.schedule = schedule; o.weightDecay = weightDecay; o.maxGradNorm = maxGradNorm
         o.seed = seed; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.logEvery = logEvery
         o.resume = resume; o.quiet = quiet; o.interactive = isInteractive
         try o.validate()
@@ -37,5 +38,3 @@ public struct TrainingFlags: ParsableArguments {
     }
 }
 
-extension PromptTemplate: ExpressibleByArgument {}
-extension BadRecordPolicy: ExpressibleByArgument {}

@@ -11,8 +11,8 @@ struct Generate: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: "Prompts JSONL (.zst accepted).") var prompts: String
     @Option(help: "Output generations JSONL (.zst compresses).") var out: String
-    @Option(help: "Prompt template: chatml, qa or plain (default: the one the model was trained with, from its prefkit.json; else chatml when the tokenizer has <|im_start|>, else plain).")
-    var template: String?
+    @Option(help: "Prompt template (default: the one the model was trained with, from its prefkit.json; else chatml when the tokenizer has <|im_start|>, else plain).")
+    var template: PromptTemplate?
     @Option(help: "New tokens per response at most.") var maxNewTokens = 256
     @Option(help: "Sampling temperature; 0 = greedy.") var temperature: Float = 1
     @Option(help: "Keep the K most likely tokens; 0 = off.") var topK = 0
@@ -23,27 +23,27 @@ struct Generate: ParsableCommand {
     @Option(help: "Sequences decoded together.") var batchSize = 8
     @Option(parsing: .upToNextOption, help: "Stop strings: the response is cut before the first one.")
     var stop: [String] = []
-    @Option(help: "Decode-time weights: f32, or bf16 (half the bytes read per token).") var weightsDtype = "f32"
+    @Option(help: "Decode-time weights (bf16: half the bytes read per token).") var weightsDtype: WeightsDType = .f32
+
+    var options: GenerationOptions {
+        var o = GenerationOptions()
+        o.maxNewTokens = maxNewTokens
+        o.sampling = SamplingConfig(temperature: temperature, topK: topK, topP: topP)
+        o.samplesPerPrompt = numSamplesPerPrompt
+        o.seed = seed
+        o.batchSize = batchSize
+        o.stopStrings = stop
+        o.weightsDType = weightsDtype
+        return o
+    }
+
+    func validate() throws {
+        try validating { try options.validate() }
+    }
 
     func run() throws {
         try runStage {
-            var o = GenerationOptions()
-            o.maxNewTokens = maxNewTokens
-            o.sampling = SamplingConfig(temperature: temperature, topK: topK, topP: topP)
-            o.samplesPerPrompt = numSamplesPerPrompt
-            o.seed = seed; o.batchSize = batchSize; o.stopStrings = stop
-            guard let dt = WeightsDType(rawValue: weightsDtype) else {
-                throw PrefkitError("--weights-dtype must be f32 or bf16, got \(weightsDtype)")
-            }
-            o.weightsDType = dt
-            var tmpl: PromptTemplate? = nil
-            if let t = template {
-                guard let p = PromptTemplate(rawValue: t) else {
-                    throw PrefkitError("--template must be one of \(PromptTemplate.allCases.map(\.rawValue).joined(separator: ", ")), got \(t)")
-                }
-                tmpl = p
-            }
-            let job = GenerateJob(modelPath: model.model, promptsPath: prompts, outPath: out, template: tmpl, options: o)
+            let job = GenerateJob(modelPath: model.model, promptsPath: prompts, outPath: out, template: template, options: options)
             let interactive = isInteractive
             var nextReport = 0.1
             let s = try job.run { p in

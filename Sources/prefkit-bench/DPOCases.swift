@@ -21,11 +21,11 @@ enum DPOCases {
         case .separate: source = .model(CausalLMEngine(model: shape.model(seed: 1), training: false))
         case .adapterOff: source = .adapterOff(CausalLMEngine(model: policy, training: false), adapter!)
         case .precomputed:
-            let (ch, rj) = ReferenceLogps.compute(engine: CausalLMEngine(model: policy, training: false), pairs: pairs,
+            let table = ReferenceLogps.compute(engine: CausalLMEngine(model: policy, training: false), pairs: pairs,
                                                   batchSize: n, ldAlpha: nil)
-            source = .precomputed(chosen: ch, rejected: rj)
+            source = .precomputed(train: table, eval: .empty)
         }
-        let obj = DPOObjective(policy: policy, lora: adapter, reference: source, pairs: pairs, loss: DPOLossConfig()) { _, _, _ in }
+        let obj = try! DPOObjective(policy: policy, lora: adapter, reference: source, pairs: pairs, loss: DPOLossConfig()) { _, _, _ in }
         let opt = AdamW(size: obj.trainParams.count, groups: obj.trainGroups)
         let all = Array(0..<n)
         func step() {

@@ -21,7 +21,7 @@ struct RMTrain: ParsableCommand {
     @Option(help: "Evaluation preference data, same format.") var evalData: String?
     @OptionGroup var prefs: PreferenceFlags
     @Option(help: "Longest prompt + response in tokens.") var maxLength = 1024
-    @Option(help: "Pairs over --max-length: drop (RewardTrainer's behaviour) or truncate.") var onLong = "drop"
+    @Option(help: "Pairs over --max-length: drop (RewardTrainer's behaviour) or truncate.") var onLong: OverLengthPolicy = .drop
     @Option(help: "Adds C · mean((r_chosen + r_rejected)²) to the loss to keep rewards centred (TRL center_rewards_coefficient).")
     var centerRewardsCoefficient = 0.0
     @OptionGroup var lora: LoRAFlags
@@ -31,13 +31,12 @@ struct RMTrain: ParsableCommand {
         try runStage {
             // 1e-5 and one epoch: the usual RewardTrainer recipe for fine-tuning a pretrained model.
             let opts = try train.options(defaultLR: 1e-5, defaultEpochs: 1)
-            guard onLong == "drop" || onLong == "truncate" else { throw PrefkitError("--on-long must be drop or truncate (got \(onLong))") }
             let dir = modelOptions.model
             let (_, cfgJSON) = try ModelConfig.load(path: dir + "/config.json")
             let std = (cfgJSON["initializer_range"] as? NSNumber)?.floatValue ?? 0.02
             let md = try ModelDirectory.load(dir, head: .scoreFromAny(seed: opts.seed, std: std))
             let started = Checkpoint.isRewardModel(cfgJSON) ? "its score head" : "a new score head (std \(std))"
-            let loadOpts = try prefs.options(maxLength: maxLength, dropLong: onLong == "drop")
+            let loadOpts = try prefs.options(maxLength: maxLength, dropLong: onLong == .drop)
             let (pairs, report) = try PreferenceData.load(data, tokenizer: md.tokenizer, eos: md.eosTokenId, options: loadOpts)
             var evalPairs: [PreferencePair] = []
             if let e = evalData {
@@ -61,7 +60,7 @@ struct RMTrain: ParsableCommand {
                                         padTokenId: md.padTokenId, to: out, extraConfig: extra)
                 var p = prov
                 p["stage"] = "rm-train"; p["parent"] = dir; p["data"] = data; p["data_digest"] = dataDigest
-                p["template"] = prefs.template.rawValue; p["max_length"] = maxLength; p["on_long"] = onLong
+                p["template"] = prefs.template.rawValue; p["max_length"] = maxLength; p["on_long"] = onLong.rawValue
                 p["center_rewards_coefficient"] = centerRewardsCoefficient
                 if let a = adapter { p["lora"] = ["r": a.config.rank, "alpha": a.config.alpha, "dropout": a.config.dropout, "merged": true] }
                 try Provenance.write(out, p)

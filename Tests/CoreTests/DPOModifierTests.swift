@@ -38,7 +38,7 @@ final class DPOModifierTests: XCTestCase {
     func testLengthDesensitisedWeights() throws {
         let m = tinyModel(2), ref = tinyModel(3)
         let ps = pairs()
-        let obj = DPOObjective(policy: m, lora: nil, reference: .model(CausalLMEngine(model: ref, training: false)), pairs: ps,
+        let obj = try DPOObjective(policy: m, lora: nil, reference: .model(CausalLMEngine(model: ref, training: false)), pairs: ps,
                                loss: DPOLossConfig()) { _, _, _ in }
         obj.ldAlpha = 0.25
         let metrics = try obj.accumulate([0, 1], normalizer: obj.normalizer([0, 1]))
@@ -55,10 +55,10 @@ final class DPOModifierTests: XCTestCase {
     }
 
     /// TR-DPO: every N steps the reference becomes α·policy + (1−α)·reference.
-    func testReferenceSync() {
+    func testReferenceSync() throws {
         let m = tinyModel(4), ref = tinyModel(5)
         let before = ref.params.toArray(), policy = m.params.toArray()
-        let obj = DPOObjective(policy: m, lora: nil, reference: .model(CausalLMEngine(model: ref, training: false)), pairs: pairs(),
+        let obj = try DPOObjective(policy: m, lora: nil, reference: .model(CausalLMEngine(model: ref, training: false)), pairs: pairs(),
                                loss: DPOLossConfig()) { _, _, _ in }
         obj.syncRefEvery = 2; obj.refMixupAlpha = 0.6
         obj.didStep(1)

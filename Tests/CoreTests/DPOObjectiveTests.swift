@@ -27,14 +27,14 @@ final class DPOObjectiveTests: XCTestCase {
             let refEngine = CausalLMEngine(model: try Checkpoint.load(dir), training: false)
             let source: ReferenceSource
             if precomputed {
-                let (c, r) = ReferenceLogps.compute(engine: refEngine, pairs: pairs, batchSize: 3, ldAlpha: nil)
-                source = .precomputed(chosen: c, rejected: r)
+                let table = ReferenceLogps.compute(engine: refEngine, pairs: pairs, batchSize: 3, ldAlpha: nil)
+                source = .precomputed(train: table, eval: .empty)
             } else {
                 source = .model(refEngine)
             }
             var cfg = DPOLossConfig()
             cfg.beta = (d["beta"] as! NSNumber).doubleValue
-            let obj = DPOObjective(policy: policy.model, lora: nil, reference: source, pairs: pairs, loss: cfg) { _, _, _ in }
+            let obj = try DPOObjective(policy: policy.model, lora: nil, reference: source, pairs: pairs, loss: cfg) { _, _, _ in }
             let all = Array(0..<pairs.count)
             let norm = obj.normalizer(all)
             obj.trainGrads.zero()
@@ -58,15 +58,15 @@ final class DPOObjectiveTests: XCTestCase {
         let md = try ModelDirectory.load(dir)
         let pairs = try fixturePairs(md)
         let base = CausalLMEngine(model: try Checkpoint.load(dir), training: false)
-        let (bc, br) = ReferenceLogps.compute(engine: base, pairs: pairs, batchSize: 4, ldAlpha: nil)
+        let baseTable = ReferenceLogps.compute(engine: base, pairs: pairs, batchSize: 4, ldAlpha: nil)
         let a = LoRAAdapter(config: LoRAConfig(rank: 4, alpha: 8, dropout: 0), model: md.model.config, seed: 1)
-        let obj = DPOObjective(policy: md.model, lora: a, reference: .adapterOff(CausalLMEngine(model: md.model, training: false), a),
+        let obj = try DPOObjective(policy: md.model, lora: a, reference: .adapterOff(CausalLMEngine(model: md.model, training: false), a),
                                pairs: pairs, loss: DPOLossConfig()) { _, _, _ in }
         let m = try obj.accumulate([0, 1, 2, 3], normalizer: obj.normalizer([0, 1, 2, 3]))
         XCTAssertEqual(m["loss"]!, log(2), accuracy: 1e-6)
         XCTAssertEqual(m["rewards/margins"]!, 0, accuracy: 1e-6)
-        XCTAssertEqual(m["logps/chosen"]!, bc.reduce(0, +) / 4, accuracy: 1e-3)
-        XCTAssertEqual(m["logps/rejected"]!, br.reduce(0, +) / 4, accuracy: 1e-3)
+        XCTAssertEqual(m["logps/chosen"]!, baseTable.chosen.reduce(0, +) / 4, accuracy: 1e-3)
+        XCTAssertEqual(m["logps/rejected"]!, baseTable.rejected.reduce(0, +) / 4, accuracy: 1e-3)
         XCTAssertNil(md.model.grads, "LoRA training gives the base weights no gradients")
         XCTAssert(a.grads.toArray().contains { $0 != 0 }, "the adapter gets gradients")
     }
@@ -98,5 +98,72 @@ final class DPOObjectiveTests: XCTestCase {
         XCTAssertEqual(rc, 1)
         XCTAssert(out.contains("computed on other data"), out)
         XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/out2/model.safetensors"))
+    }
+
+    /// Precomputed training reference plus eval data: the eval reference comes from the file
+    /// (precompute-ref --eval-data) or is computed once at the start; either way the eval
+    /// metrics equal a live-reference run's. (Before the fix, eval indexed the training table
+    /// past its end and logged garbage.) A file whose eval table belongs to other data is refused.
+    func testPrecomputedReferenceCoversEvalData() throws {
+        let tmp = NSTemporaryDirectory() + "prefkit-dpoeval-\(getpid())"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
+        let lines = (d["triples"] as! [[String: Any]]).map { t in
+            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!, "rejected": t["rejected"]!]), encoding: .utf8)!
+        }
+        // Eval pairs: the training pairs with chosen and rejected swapped, one fewer.
+        let swapped = (d["triples"] as! [[String: Any]]).dropLast().map { t in
+            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["rejected"]!, "rejected": t["chosen"]!]), encoding: .utf8)!
+        }
+        try ArtifactFile.writeAtomically(tmp + "/prefs.jsonl", string: lines.joined(separator: "\n") + "\n", compress: false)
+        try ArtifactFile.writeAtomically(tmp + "/eval.jsonl", string: swapped.joined(separator: "\n") + "\n", compress: false)
+        try ArtifactFile.writeAtomically(tmp + "/other-eval.jsonl", string: swapped.reversed().joined(separator: "\n") + "\n", compress: false)
+        let common = ["--model", dir, "--data", tmp + "/prefs.jsonl", "--eval-data", tmp + "/eval.jsonl", "--max-steps", "2",
+                      "--batch-size", "2", "--lr", "1e-3", "--eval-every", "1", "--quiet"]
+        var (rc, out) = try StageCLI.run("dpo-train", ["precompute-ref", "--model", dir, "--data", tmp + "/prefs.jsonl",
+                                                       "--out", tmp + "/train-only.safetensors", "--quiet"])
+        XCTAssertEqual(rc, 0, out)
+        (rc, out) = try StageCLI.run("dpo-train", ["precompute-ref", "--model", dir, "--data", tmp + "/prefs.jsonl",
+                                                   "--eval-data", tmp + "/eval.jsonl", "--out", tmp + "/with-eval.safetensors.zst", "--quiet"])
+        XCTAssertEqual(rc, 0, out)
+        (rc, out) = try StageCLI.run("dpo-train", common + ["--out", tmp + "/live"])
+        XCTAssertEqual(rc, 0, out)
+        (rc, out) = try StageCLI.run("dpo-train", common + ["--out", tmp + "/train-only", "--ref-logps", tmp + "/train-only.safetensors"])
+        XCTAssertEqual(rc, 0, out)
+        (rc, out) = try StageCLI.run("dpo-train", common + ["--out", tmp + "/with-eval", "--ref-logps", tmp + "/with-eval.safetensors.zst"])
+        XCTAssertEqual(rc, 0, out)
+
+        func evalRecords(_ run: String) throws -> [[String: Double]] {
+            try JSONL.readAll(tmp + "/" + run + "/metrics.jsonl").compactMap { r -> [String: Double]? in
+                guard case .object(let fields) = r.record, fields.contains(where: { $0.0 == "eval_loss" }) else { return nil }
+                var m: [String: Double] = [:]
+                for (k, v) in fields { if let x = v.doubleValue { m[k] = x } }
+                return m
+            }
+        }
+        let live = try evalRecords("live")
+        XCTAssertEqual(live.count, 2, "eval after steps 1 and 2")
+        for run in ["train-only", "with-eval"] {
+            let got = try evalRecords(run)
+            XCTAssertEqual(got.count, live.count, run)
+            for (g, l) in zip(got, live) {
+                for k in ["eval_loss", "eval_rewards/chosen", "eval_rewards/rejected", "eval_rewards/margins", "eval_logps/chosen"] {
+                    let a = g[k] ?? .nan, e = l[k] ?? .nan
+                    XCTAssert(a.isFinite, "\(run) \(k) = \(a)")
+                    let rel = abs(a - e) / max(abs(e), 1e-12)
+                    print("eval reference \(run) \(k): \(a) vs live \(e), relative error \(rel)")
+                    XCTAssertLessThan(abs(a - e), 1e-5 * max(1, abs(e)), "\(run) \(k): \(a) vs live \(e)")
+                }
+            }
+        }
+        // The eval table of another eval file is refused by name, before training.
+        (rc, out) = try StageCLI.run("dpo-train", ["--model", dir, "--data", tmp + "/prefs.jsonl", "--eval-data", tmp + "/other-eval.jsonl",
+                                                   "--ref-logps", tmp + "/with-eval.safetensors.zst", "--out", tmp + "/refused",
+                                                   "--max-steps", "1", "--quiet"])
+        XCTAssertEqual(rc, 1, out)
+        XCTAssert(out.contains("evaluation reference log-probs were computed on other eval data"), out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused/model.safetensors"))
     }
 }

@@ -50,7 +50,7 @@ final class PreferenceDataTests: XCTestCase {
         XCTAssertEqual(pairs[2].promptText, "\n\nHuman: hi\n\nAssistant: go")
         XCTAssertEqual(pairs[2].chosenText, "od day"); XCTAssertEqual(pairs[2].rejectedText, " away")
         XCTAssertEqual(pairs[3].chosenText, "r1"); XCTAssertEqual(pairs[3].rejectedText, "r0")
-        o.preference = "safer"
+        o.preference = .safer
         let (safer, _) = try PreferenceData.load(path, tokenizer: tok, eos: 1823, options: o)
         XCTAssertEqual(safer[3].chosenText, "r0")
     }

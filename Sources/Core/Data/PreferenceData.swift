@@ -8,8 +8,8 @@ public struct PreferenceLoadOptions {
     public var format: PreferenceFormat = .auto
     public var template: PromptTemplate = .plain
     public var truncation = TruncationOptions()
-    /// PKU-SafeRLHF: which label decides, "better" or "safer".
-    public var preference = "better"
+    /// PKU-SafeRLHF: which label decides.
+    public var preference: PKUPreference = .better
     public var marginField = "margin"
     public var policy: BadRecordPolicy = .fail
     public init() {}
@@ -97,7 +97,7 @@ public enum PreferenceData {
             guard let p = rec["prompt"]?.stringValue, let a = rec["response_0"]?.stringValue, let b = rec["response_1"]?.stringValue else {
                 return .failure(TextError("PKU-SafeRLHF needs string \"prompt\", \"response_0\", \"response_1\""))
             }
-            let key = o.preference == "safer" ? "safer_response_id" : "better_response_id"
+            let key = o.preference.labelKey
             guard let which = rec[key]?.intValue, which == 0 || which == 1 else {
                 return .failure(TextError("\"\(key)\" must be 0 or 1"))
             }

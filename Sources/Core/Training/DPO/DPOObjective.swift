@@ -24,9 +24,18 @@ public final class DPOObjective: TrainObjective {
     /// Chosen completion tokens of the current optimizer step: the NLL term's normaliser.
     private var stepChosenTokens = 1.0
 
+    /// Throws when a precomputed reference does not cover exactly the training and eval pairs.
     public init(policy: Transformer, lora: LoRAAdapter?, reference: ReferenceSource, pairs: [PreferencePair],
                 evalPairs: [PreferencePair] = [], loss: DPOLossConfig,
-                saver: @escaping (DPOObjective, String, [String: Any]) throws -> Void) {
+                saver: @escaping (DPOObjective, String, [String: Any]) throws -> Void) throws {
+        if case .precomputed(let train, let eval) = reference {
+            guard train.count == pairs.count else {
+                throw PrefkitError("precomputed reference log-probs cover \(train.count) training pairs, the data has \(pairs.count)")
+            }
+            guard eval.count == evalPairs.count else {
+                throw PrefkitError("precomputed reference log-probs cover \(eval.count) evaluation pairs, the eval data has \(evalPairs.count)")
+            }
+        }
         self.policy = policy; self.lora = lora; self.reference = reference
         self.pairs = pairs; self.evalPairs = evalPairs; self.saver = saver
         family = DPOLossFamily(config: loss)
@@ -74,7 +83,8 @@ public final class DPOObjective: TrainObjective {
         return sums
     }
 
-    /// Reference sequence log-probs (same token weights) for the pairs at `idx`.
+    /// Reference sequence log-probs (same token weights) for the pairs at `idx`: indices past
+    /// the training pairs name evaluation pairs (see `evaluate`).
     func referenceSums(_ idx: [Int], _ b: CompletionBatch, _ w: [Float]) -> [Double] {
         switch reference {
         case .none: return [Double](repeating: 0, count: b.sequenceCount)
@@ -83,7 +93,11 @@ public final class DPOObjective: TrainObjective {
             a.enabled = false
             defer { a.enabled = true }
             return Self.weightedSums(b, e.logProbs(b), w)
-        case .precomputed(let c, let r): return idx.map { c[$0] } + idx.map { r[$0] }
+        case .precomputed(let train, let eval):
+            let n = pairs.count
+            let chosen = idx.map { $0 < n ? train.chosen[$0] : eval.chosen[$0 - n] }
+            let rejected = idx.map { $0 < n ? train.rejected[$0] : eval.rejected[$0 - n] }
+            return chosen + rejected
         }
     }
 

@@ -6,6 +6,7 @@ public enum ReferenceSource {
     case model(CausalLMEngine)
     /// The policy's own weights with its LoRA adapter switched off: no second copy.
     case adapterOff(CausalLMEngine, LoRAAdapter)
-    /// Precomputed per pair, in data order (`dpo-train precompute-ref`).
-    case precomputed(chosen: [Double], rejected: [Double])
+    /// Precomputed per pair, in data order (`dpo-train precompute-ref`): one table for the
+    /// training pairs and one for the evaluation pairs (empty when there are none).
+    case precomputed(train: ReferenceLogps.Table, eval: ReferenceLogps.Table)
 }

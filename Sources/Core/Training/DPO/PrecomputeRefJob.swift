@@ -1,0 +1,61 @@
+import Foundation
+
+/// `dpo-train precompute-ref` as a library call: one forward pass of the reference over the
+/// training pairs (and the eval pairs, when given), written as a `ReferenceLogps` artifact
+/// whose digests `DPOJob` checks.
+public struct PrecomputeRefJob {
+    public var modelPath: String
+    public var dataPath: String
+    public var evalDataPath: String? = nil
+    public var data = PreferenceLoadOptions()
+    public var outPath: String
+    /// Pairs per forward pass.
+    public var batchSize = 8
+    /// LD-DPO α, when training will use it (it changes the sums).
+    public var ldAlpha: Double? = nil
+    public var quiet = false
+    public var interactive = false
+
+    public init(modelPath: String, dataPath: String, outPath: String) {
+        self.modelPath = modelPath
+        self.dataPath = dataPath
+        self.outPath = outPath
+    }
+
+    public func validate() throws {
+        if batchSize < 1 { throw PrefkitError("--batch-size must be positive") }
+        if let a = ldAlpha, !(0...1).contains(a) { throw PrefkitError("--ld-alpha must be in [0, 1]") }
+    }
+
+    /// Returns (training pairs, eval pairs) written.
+    @discardableResult
+    public func run() throws -> (train: Int, eval: Int) {
+        try validate()
+        let md = try ModelDirectory.load(modelPath)
+        let (pairs, report) = try PreferenceData.load(dataPath, tokenizer: md.tokenizer, eos: md.eosTokenId, options: data)
+        if !quiet { FileHandleLog.write("\(dataPath): \(report)") }
+        var evalPairs: [PreferencePair] = []
+        if let e = evalDataPath {
+            let (ep, er) = try PreferenceData.load(e, tokenizer: md.tokenizer, eos: md.eosTokenId, options: data)
+            evalPairs = ep
+            if !quiet { FileHandleLog.write("\(e): \(er)") }
+        }
+        let engine = CausalLMEngine(model: md.model, training: false)
+        let progress = Progress(label: "pairs", total: pairs.count + evalPairs.count, interactive: interactive, quiet: quiet)
+        let settings = DPOJob.referenceSettings(data, ldAlpha: ldAlpha)
+        let train = ReferenceLogps.compute(engine: engine, pairs: pairs, batchSize: batchSize, ldAlpha: ldAlpha, progress: progress)
+        var ref = ReferenceLogps(train: train, dataDigest: try ReferenceLogps.dataDigest(file: dataPath, settings: settings),
+                                 modelDigest: Digest.ofFloats(md.model.params.ptr, count: md.model.params.count))
+        var meta = ["model": modelPath, "data": dataPath, "template": data.template.rawValue]
+        if let e = evalDataPath {
+            ref.eval = ReferenceLogps.compute(engine: engine, pairs: evalPairs, batchSize: batchSize, ldAlpha: ldAlpha,
+                                              progress: progress, progressOffset: pairs.count)
+            ref.evalDataDigest = try ReferenceLogps.dataDigest(file: e, settings: settings)
+            meta["eval_data"] = e
+        }
+        try ref.save(outPath, metadata: meta)
+        let evalNote = evalPairs.isEmpty ? "" : " and \(evalPairs.count) eval pairs"
+        progress.finish("wrote \(outPath) (\(pairs.count) pairs\(evalNote))")
+        return (pairs.count, evalPairs.count)
+    }
+}
