@@ -31,4 +31,10 @@ final class GenerationBF16Tests: XCTestCase {
             check(rows: rows, inDim: inDim, outDim: outDim, accumulate: true)
         }
     }
+
+    /// Rows wider than a worker's scratch block (a wide down_proj): the block grows to one row
+    /// instead of spilling into the next worker's block and the shared input copy.
+    func testInputWiderThanTheScratchBlock() {
+        check(rows: 2, inDim: BF16Linear.blockFloats + 5, outDim: 130, accumulate: false)
+    }
 }

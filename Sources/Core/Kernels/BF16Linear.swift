@@ -15,10 +15,14 @@ public enum BF16Linear {
                                y: UnsafeMutablePointer<Float>, rows: Int, inDim: Int, outDim: Int,
                                accumulate: Bool = false, scratch: Scratch) {
         let workers = min(Parallel.workers, max(1, outDim / 64))
-        let space = scratch.get(Parallel.workers * blockFloats + rows * inDim)
-        let xp = space + Parallel.workers * blockFloats
+        // A block holds at least one widened row: inputs wider than blockFloats get a wider
+        // block rather than spilling into the next worker's.
+        let block = max(blockFloats, inDim)
+        let blockRows = block / inDim
+        let space = scratch.get(Parallel.workers * block + rows * inDim)
+        let xp = space + Parallel.workers * block
+        precondition(blockRows >= 1 && blockRows * inDim <= block, "BF16Linear: a block must hold whole rows")
         for r in 0..<rows { split(x + r * inDim, to: xp + r * inDim, count: inDim) }
-        let blockRows = max(1, blockFloats / inDim)
         let perWorker = (outDim + workers - 1) / workers
         Parallel.forRange(workers, callsBLAS: true) { lo, hi in
             for worker in lo..<hi {
@@ -28,11 +32,11 @@ public enum BF16Linear {
                     matvec(xp: xp, w: w, y: y, rows: r..<end, inDim: inDim, accumulate: accumulate)
                     continue
                 }
-                let block = space + worker * blockFloats
+                let mine = space + worker * block
                 while r < end {
                     let n = min(blockRows, end - r)
-                    for i in 0..<n { widenSplit(w + (r + i) * inDim, to: block + i * inDim, count: inDim) }
-                    sgemm(transB: true, m: rows, n: n, k: inDim, a: xp, lda: inDim, b: block, ldb: inDim,
+                    for i in 0..<n { widenSplit(w + (r + i) * inDim, to: mine + i * inDim, count: inDim) }
+                    sgemm(transB: true, m: rows, n: n, k: inDim, a: xp, lda: inDim, b: mine, ldb: inDim,
                           beta: accumulate ? 1 : 0, c: y + r, ldc: outDim)
                     r += n
                 }
