@@ -53,8 +53,8 @@ test: deps
 # zstd files; FUZZ_CASES per target (CI: ~5000 in all), FUZZ_SEED for another mutation stream.
 # Failing inputs are kept in $TMPDIR/prefkit-fuzz-failures (a crash leaves last-<target>.*
 # there); add the nasty ones to Tests/Fixtures/fuzz-corpus/<kind>/, which CI replays.
-# In-process rather than libFuzzer (no -sanitize=fuzzer runtime needed). Release Core is
-# -Ounchecked; `make fuzz BUILD_FLAGS="-c debug"` keeps bounds and overflow checks on.
+# In-process rather than libFuzzer (no -sanitize=fuzzer runtime needed). Release builds keep
+# bounds and overflow checks on (Core is -O, not -Ounchecked); `make sanitize` runs it under ASan.
 FUZZ_CASES ?= 100000
 FUZZ_SEED ?= 20240611
 fuzz: build

@@ -11,7 +11,7 @@ final class DPOObjectiveTests: XCTestCase {
         let lines = (d["triples"] as! [[String: Any]]).map { t in
             String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!, "rejected": t["rejected"]!]), encoding: .utf8)!
         }
-        FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8))
         return try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: PreferenceLoadOptions()).0
     }
 
@@ -81,8 +81,8 @@ final class DPOObjectiveTests: XCTestCase {
         let lines = (d["triples"] as! [[String: Any]]).map { t in
             String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!, "rejected": t["rejected"]!]), encoding: .utf8)!
         }
-        FileManager.default.createFile(atPath: tmp + "/prefs.jsonl", contents: Data(lines.joined(separator: "\n").utf8))
-        FileManager.default.createFile(atPath: tmp + "/other.jsonl", contents: Data(lines.reversed().joined(separator: "\n").utf8))
+        _ = FileManager.default.createFile(atPath: tmp + "/prefs.jsonl", contents: Data(lines.joined(separator: "\n").utf8))
+        _ = FileManager.default.createFile(atPath: tmp + "/other.jsonl", contents: Data(lines.reversed().joined(separator: "\n").utf8))
         var (rc, out) = try StageCLI.run("dpo-train", ["precompute-ref", "--model", dir, "--data", tmp + "/prefs.jsonl", "--out", tmp + "/ref.safetensors.zst", "--quiet"])
         XCTAssertEqual(rc, 0, out)
         (rc, out) = try StageCLI.run("dpo-train", ["--model", dir, "--data", tmp + "/prefs.jsonl", "--ref-logps", tmp + "/ref.safetensors.zst",

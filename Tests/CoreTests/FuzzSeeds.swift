@@ -10,8 +10,9 @@ enum FuzzSeeds {
         "short", "a longer sentence about a kettle that boils water quickly and quietly",
     ]
 
-    /// A small byte-level BPE, cheap enough to load thousands of times.
-    static let tokenizer: Tokenizer = Tokenizer.train(corpus: corpus, vocabSize: 300, specials: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
+    /// A small byte-level BPE, cheap enough to load thousands of times. Tokenizer is not
+    /// Sendable (its BPE cache mutates); XCTest runs these tests one at a time on one thread.
+    nonisolated(unsafe) static let tokenizer: Tokenizer = Tokenizer.train(corpus: corpus, vocabSize: 300, specials: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
 
     static func jsonl(_ records: [JSONValue]) -> [UInt8] {
         Array(records.map { $0.serialized() }.joined(separator: "\n").utf8) + [0x0A]

@@ -2,7 +2,8 @@ import Foundation
 
 /// A case that never returns cannot be timed from the thread running it; this thread ends
 /// the process instead, naming the input, so a hang fails CI quickly instead of stalling it.
-final class FuzzWatchdog {
+/// Sendable by its lock: every mutable field is read and written under it.
+final class FuzzWatchdog: @unchecked Sendable {
     private let lock = NSLock()
     private var armedAt: Date? = nil
     private var running = true

@@ -33,7 +33,7 @@ final class KTOTests: XCTestCase {
         let lines = [#"{"prompt":"Q: 2+2?","completion":" 4","label":true}"#, #"{"prompt":"Q: 2+2?","completion":" 5","label":false}"#,
                      #"{"prompt":"Q: sky?","completion":" blue","label":true}"#, #"{"prompt":"Q: sky?","completion":" green","label":false}"#]
         let path = NSTemporaryDirectory() + "prefkit-kto-\(getpid()).jsonl"
-        FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8))
         let (ex, report) = try KTOData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: PreferenceLoadOptions())
         XCTAssertEqual(report.used, 4)
         XCTAssertEqual(ex.map(\.desirable), [true, false, true, false])

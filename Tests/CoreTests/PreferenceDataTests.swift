@@ -5,7 +5,7 @@ import Core
 final class PreferenceDataTests: XCTestCase {
     func write(_ lines: [String]) -> String {
         let p = NSTemporaryDirectory() + "prefkit-prefs-\(getpid())-\(UUID().uuidString).jsonl"
-        FileManager.default.createFile(atPath: p, contents: Data(lines.joined(separator: "\n").utf8))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(lines.joined(separator: "\n").utf8))
         return p
     }
     lazy var tok = try! Tokenizer(path: fixturesDir() + "/qwen2-tiny/tokenizer.json")

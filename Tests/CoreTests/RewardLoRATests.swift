@@ -10,7 +10,7 @@ final class RewardLoRATests: XCTestCase {
             #"{"prompt":"Review \#(i):","chosen":" good good","rejected":" bad bad"}"#
         }
         let path = NSTemporaryDirectory() + "prefkit-rmlora-\(getpid()).jsonl"
-        FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(lines.joined(separator: "\n").utf8))
         return try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: PreferenceLoadOptions()).0
     }
 

@@ -23,11 +23,20 @@ public final class LogProbHead {
         chunkRows = max(1, min(512, budgetFloats / max(1, vocab)))
     }
 
+    /// Target tokens index a logits row through a raw pointer: one outside the vocabulary
+    /// would read another row's memory, so it stops the process instead.
+    func checkTokens(_ targets: LogProbTargets) {
+        for t in targets.tokens {
+            precondition(t >= 0 && Int(t) < vocab, "target token \(t) outside the vocabulary [0, \(vocab))")
+        }
+    }
+
     /// Fills logps[i] (and lse[i], the log-sum-exp kept for backward). With lse2, also
     /// logsumexp(2·logits): WPO's weights need log Σ p² = lse2 − 2·lse.
     public func forward(hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>, targets: LogProbTargets,
                         logps: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                         lse2: UnsafeMutablePointer<Float>? = nil) {
+        checkTokens(targets)
         chunks(hidden, weight, targets) { lo, m, hc, lg in
             targets.tokens.withUnsafeBufferPointer { tok in
                 Parallel.forRange(m) { a, b in
@@ -54,6 +63,7 @@ public final class LogProbHead {
     public func backward(hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>, targets: LogProbTargets,
                          lse: UnsafePointer<Float>, coeff: UnsafePointer<Float>,
                          dHidden: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>?) {
+        checkTokens(targets)
         chunks(hidden, weight, targets) { lo, m, hc, lg in
             targets.tokens.withUnsafeBufferPointer { tok in
                 Parallel.forRange(m) { a, b in

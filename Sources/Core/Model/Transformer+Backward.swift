@@ -58,7 +58,7 @@ extension Transformer {
                                  dw: gp(w.attnNorm), rows: n, dim: h)
             }
             if let ge = gp(layout.embed) {
-                Embedding.backward(ids: ids.baseAddress!, dout: dres, dtable: ge, rows: n, dim: h)
+                Embedding.backward(ids: ids.baseAddress!, dout: dres, dtable: ge, vocab: config.vocabSize, rows: n, dim: h)
             }
         } }
     }

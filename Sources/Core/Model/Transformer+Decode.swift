@@ -57,7 +57,7 @@ extension Transformer {
         let qkv = ws.qkv.get(n * stride), ao = ws.ao.get(n * c.qDim)
         let gu = ws.gu.get(n * 2 * inter), hAct = ws.hAct.get(n * inter)
         let scores = ws.scores.get(n * c.numHeads * (lengths.max() ?? 1))
-        ids.withUnsafeBufferPointer { Embedding.forward(ids: $0.baseAddress!, table: p + layout.embed, out: x, rows: n, dim: h) }
+        ids.withUnsafeBufferPointer { Embedding.forward(ids: $0.baseAddress!, table: p + layout.embed, vocab: config.vocabSize, out: x, rows: n, dim: h) }
         positions.withUnsafeBufferPointer { pos in
             for l in 0..<c.numLayers {
                 let w = layout.layers[l]

@@ -14,7 +14,7 @@ extension Transformer {
         acts.prepareLoRA(ad, tokens: n)
         let training = acts.slots > 1
         batch.ids.withUnsafeBufferPointer { ids in batch.positions.withUnsafeBufferPointer { pos in
-            Embedding.forward(ids: ids.baseAddress!, table: p + layout.embed, out: acts.xIn(0), rows: n, dim: h)
+            Embedding.forward(ids: ids.baseAddress!, table: p + layout.embed, vocab: config.vocabSize, out: acts.xIn(0), rows: n, dim: h)
             for l in 0..<c.numLayers {
                 let w = layout.layers[l]
                 let x = acts.xIn(l), qkv = acts.qkv(l)
