@@ -79,6 +79,7 @@ extension ModelConfig {
         guard supportedTypes.contains(type) else {
             throw PrefkitError("\(source): model_type \"\(type)\" is not supported (llama, qwen2, mistral)")
         }
+        try refuseUnsupported(o, modelType: type, source: source)
         let heads = try int("num_attention_heads")
         let hidden = try int("hidden_size")
         var theta = (o["rope_theta"] as? NSNumber)?.doubleValue
@@ -94,7 +95,8 @@ extension ModelConfig {
         var eos: [Int] = []
         if let e = o["eos_token_id"] as? NSNumber { eos = [e.intValue] }
         if let e = o["eos_token_id"] as? [NSNumber] { eos = e.map(\.intValue) }
-        let bias = (o["attention_bias"] as? Bool) ?? (type == "qwen2")
+        // Qwen2 always has q/k/v biases and Mistral never; Llama's attention_bias is refused above.
+        let bias = type == "qwen2"
         let cfg = ModelConfig(
             modelType: type, vocabSize: try int("vocab_size"), hiddenSize: hidden,
             intermediateSize: try int("intermediate_size"), numLayers: try int("num_hidden_layers"),

@@ -1,0 +1,78 @@
+import Core
+import Foundation
+import XCTest
+
+/// config.json values that change the math and are not implemented are refused by name; the
+/// fixture configs (what transformers writes for the supported families) load as they are.
+final class ConfigRefusalTests: XCTestCase {
+    func fixtureConfig(_ family: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: fixturesDir() + "/\(family)/config.json"))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    func testFixtureConfigsLoad() throws {
+        for family in ["qwen2-tiny", "llama-tiny"] {
+            XCTAssertNoThrow(try ModelConfig.parse(try fixtureConfig(family), source: family))
+        }
+    }
+
+    /// (family, field, value, the words the error must contain).
+    let refused: [(String, String, Any, String)] = [
+        ("llama-tiny", "hidden_act", "gelu", "\"hidden_act\": \"gelu\" is not supported"),
+        ("llama-tiny", "mlp_bias", true, "\"mlp_bias\""),
+        ("llama-tiny", "attention_bias", true, "o_proj bias"),
+        ("llama-tiny", "attention_dropout", 0.1, "\"attention_dropout\": 0.1"),
+        ("llama-tiny", "partial_rotary_factor", 0.5, "\"partial_rotary_factor\""),
+        ("llama-tiny", "attn_logit_softcapping", 50.0, "soft-capping"),
+        ("llama-tiny", "final_logit_softcapping", 30.0, "soft-capping"),
+        ("llama-tiny", "query_pre_attn_scalar", 256, "\"query_pre_attn_scalar\""),
+        ("llama-tiny", "quantization_config", ["quant_method": "gptq"], "quantized weights"),
+        ("llama-tiny", "num_local_experts", 8, "mixture-of-experts"),
+        ("llama-tiny", "use_qk_norm", true, "q/k norms"),
+        ("llama-tiny", "logits_scaling", 8.0, "\"logits_scaling\""),
+        ("qwen2-tiny", "use_sliding_window", true, "sliding-window"),
+        ("qwen2-tiny", "layer_types", ["full_attention", "sliding_attention"], "\"layer_types\""),
+    ]
+
+    func testUnimplementedValuesAreRefusedByName() throws {
+        for (family, key, value, words) in refused {
+            var o = try fixtureConfig(family)
+            o[key] = value
+            XCTAssertThrowsError(try ModelConfig.parse(o, source: "cfg.json"), "\(key) = \(value)") { e in
+                let msg = (e as? PrefkitError)?.message ?? "\(e)"
+                XCTAssert(msg.hasPrefix("cfg.json: "), msg)
+                XCTAssert(msg.contains(words), "\(key): \(msg)")
+            }
+        }
+    }
+
+    /// Values that say "off" in any spelling HF writes pass: null, false, 0, 1.0 multipliers.
+    func testDefaultsInAnySpellingPass() throws {
+        let accepted: [(String, Any)] = [("hidden_act", "silu"), ("mlp_bias", false), ("attention_dropout", 0),
+                                         ("partial_rotary_factor", 1.0), ("attn_logit_softcapping", NSNull()),
+                                         ("quantization_config", NSNull()), ("num_local_experts", 0), ("use_sliding_window", false),
+                                         ("sliding_window", NSNull()), ("logits_scaling", 1)]
+        for (key, value) in accepted {
+            var o = try fixtureConfig("llama-tiny")
+            o[key] = value
+            XCTAssertNoThrow(try ModelConfig.parse(o, source: "cfg.json"), "\(key) = \(value)")
+        }
+    }
+
+    /// Mistral: a window shorter than max_position_embeddings changes attention and is refused;
+    /// one at least as long never cuts anything and passes. Mistral has no q/k/v biases.
+    func testMistralSlidingWindow() throws {
+        var o = try fixtureConfig("llama-tiny")
+        o["model_type"] = "mistral"
+        o.removeValue(forKey: "attention_bias")
+        o.removeValue(forKey: "mlp_bias")
+        o["max_position_embeddings"] = 4096
+        o["sliding_window"] = 4096
+        let c = try ModelConfig.parse(o, source: "m.json")
+        XCTAssertFalse(c.attentionBias)
+        o["sliding_window"] = 1024
+        XCTAssertThrowsError(try ModelConfig.parse(o, source: "m.json")) { e in
+            XCTAssert(((e as? PrefkitError)?.message ?? "").contains("\"sliding_window\": 1024"), "\(e)")
+        }
+    }
+}
