@@ -55,6 +55,10 @@ final class FuzzCorpusTests: XCTestCase {
         ])
     }
 
+    func testModelConfigCorpus() {
+        replay("model-config", readers: [("ModelConfig", { _ = try ModelConfig.load(path: $0) })])
+    }
+
     func testTokenizerCorpus() {
         replay("tokenizer", readers: [("Tokenizer", { _ = try Tokenizer(path: $0) })])
     }

@@ -66,6 +66,17 @@ final class FuzzTests: XCTestCase {
         }
     }
 
+    /// config.json decides every allocation size and which math runs: a mutated one must load
+    /// or be refused naming the file, never allocate from a lying size or pass an unknown field.
+    func testFuzzModelConfig() throws {
+        let seeds = try ["qwen2-tiny", "llama-tiny"].map { family in
+            Array(try Data(contentsOf: URL(fileURLWithPath: fixturesDir() + "/\(family)/config.json")))
+        }
+        try fuzz("model-config", ext: "json", seeds: seeds, cases: 1000) { path in
+            _ = try ModelConfig.load(path: path)
+        }
+    }
+
     func testFuzzTokenizerJSON() throws {
         try fuzz("tokenizer", ext: "json", seeds: FuzzSeeds.tokenizerFiles, cases: 500) { path in
             let t = try Tokenizer(path: path)

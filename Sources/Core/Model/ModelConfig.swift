@@ -42,15 +42,23 @@ public struct ModelConfig: Equatable {
     /// Checks the shape makes sense before anything is allocated from it.
     public func validate(source: String) throws {
         func need(_ ok: Bool, _ what: String) throws { if !ok { throw PrefkitError("\(source): \(what)") } }
-        try need(vocabSize > 0 && hiddenSize > 0 && intermediateSize > 0 && numLayers > 0, "sizes must be positive")
+        // Each size below 2^24 before any product: products of lying sizes must not overflow.
+        let sizes = [("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
+                     ("num_hidden_layers", numLayers), ("num_attention_heads", numHeads),
+                     ("num_key_value_heads", numKVHeads), ("head_dim", headDim)]
+        for (name, v) in sizes {
+            try need(v > 0 && v < 1 << 24, "\(name) (\(v)) must be a positive size below 16777216")
+        }
         try need(numHeads > 0 && numKVHeads > 0 && numHeads % numKVHeads == 0,
                  "num_attention_heads (\(numHeads)) must be a multiple of num_key_value_heads (\(numKVHeads))")
         try need(headDim > 0 && headDim % 2 == 0, "head_dim (\(headDim)) must be even for RoPE")
-        try need(rmsNormEps > 0, "rms_norm_eps must be positive")
-        try need(ropeTheta > 0, "rope_theta must be positive")
-        let params = Double(vocabSize) * Double(hiddenSize) * 2
-            + Double(numLayers) * Double(hiddenSize) * Double(qDim * 2 + kvDim * 2 + intermediateSize * 3)
-        try need(params < 2e10, "a model of \(Int(params)) parameters does not fit in memory here")
+        try need(rmsNormEps > 0 && rmsNormEps.isFinite, "rms_norm_eps must be a positive number")
+        try need(ropeTheta > 0 && ropeTheta.isFinite, "rope_theta must be a positive number")
+        try need(maxPositionEmbeddings > 0 && maxPositionEmbeddings < 1 << 24,
+                 "max_position_embeddings (\(maxPositionEmbeddings)) must be a positive size below 16777216")
+        let perLayer = Double(qDim) * 2 + Double(kvDim) * 2 + Double(intermediateSize) * 3
+        let params = Double(vocabSize) * Double(hiddenSize) * 2 + Double(numLayers) * Double(hiddenSize) * perLayer
+        try need(params < 2e10, String(format: "a model of %.3g parameters does not fit in memory here", params))
     }
 }
 
@@ -71,10 +79,15 @@ extension ModelConfig {
 
     public static func parse(_ o: [String: Any], source: String) throws -> ModelConfig {
         func int(_ k: String) throws -> Int {
-            guard let v = o[k] as? NSNumber else { throw PrefkitError("\(source): missing or non-numeric \"\(k)\"") }
-            return v.intValue
+            guard let v = o[k] else { throw PrefkitError("\(source): missing \"\(k)\"") }
+            guard let i = exactInt(v) else { throw PrefkitError("\(source): \"\(k)\" must be an integer") }
+            return i
         }
-        func optInt(_ k: String) -> Int? { (o[k] as? NSNumber)?.intValue }
+        func optInt(_ k: String) throws -> Int? {
+            guard let v = o[k], !(v is NSNull) else { return nil }
+            guard let i = exactInt(v) else { throw PrefkitError("\(source): \"\(k)\" must be an integer or null") }
+            return i
+        }
         let type = (o["model_type"] as? String) ?? "llama"
         guard supportedTypes.contains(type) else {
             throw PrefkitError("\(source): model_type \"\(type)\" is not supported (llama, qwen2, mistral)")
@@ -93,19 +106,25 @@ extension ModelConfig {
             throw PrefkitError("\(source): rope_scaling \"\(t)\" is not supported (only default RoPE)")
         }
         var eos: [Int] = []
-        if let e = o["eos_token_id"] as? NSNumber { eos = [e.intValue] }
-        if let e = o["eos_token_id"] as? [NSNumber] { eos = e.map(\.intValue) }
+        // eos_token_id: one id or a list of them.
+        let eosError = PrefkitError("\(source): \"eos_token_id\" must be an integer or a list of integers")
+        if let e = o["eos_token_id"] as? NSNumber {
+            eos = [try exactInt(e).orThrow(eosError)]
+        }
+        if let e = o["eos_token_id"] as? [Any] {
+            eos = try e.map { try exactInt($0).orThrow(eosError) }
+        }
         // Qwen2 always has q/k/v biases and Mistral never; Llama's attention_bias is refused above.
         let bias = type == "qwen2"
         let cfg = ModelConfig(
             modelType: type, vocabSize: try int("vocab_size"), hiddenSize: hidden,
             intermediateSize: try int("intermediate_size"), numLayers: try int("num_hidden_layers"),
-            numHeads: heads, numKVHeads: optInt("num_key_value_heads") ?? heads,
-            headDim: optInt("head_dim") ?? hidden / max(1, heads),
+            numHeads: heads, numKVHeads: try optInt("num_key_value_heads") ?? heads,
+            headDim: try optInt("head_dim") ?? hidden / max(1, heads),
             rmsNormEps: Float((o["rms_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-6),
-            ropeTheta: theta ?? 10_000, maxPositionEmbeddings: optInt("max_position_embeddings") ?? 2048,
+            ropeTheta: theta ?? 10_000, maxPositionEmbeddings: try optInt("max_position_embeddings") ?? 2048,
             tieWordEmbeddings: (o["tie_word_embeddings"] as? Bool) ?? false, attentionBias: bias,
-            bosTokenId: optInt("bos_token_id"), eosTokenIds: eos, padTokenId: optInt("pad_token_id"))
+            bosTokenId: try optInt("bos_token_id"), eosTokenIds: eos, padTokenId: try optInt("pad_token_id"))
         try cfg.validate(source: source)
         return cfg
     }
@@ -131,5 +150,22 @@ extension ModelConfig {
         if eosTokenIds.count == 1 { o["eos_token_id"] = eosTokenIds[0] } else if !eosTokenIds.isEmpty { o["eos_token_id"] = eosTokenIds }
         if let p = padTokenId { o["pad_token_id"] = p }
         return o
+    }
+}
+
+/// A JSON number that is a whole number a size or id can be (|v| < 2^53), else nil: JSON
+/// numbers arrive as doubles, and converting 1e300 or 2.5 to Int would trap or truncate.
+func exactInt(_ v: Any) -> Int? {
+    guard let n = v as? NSNumber, !(v is Bool) else { return nil }
+    let d = n.doubleValue
+    guard d.isFinite, d == d.rounded(), abs(d) < 9_007_199_254_740_992 else { return nil }
+    return Int(d)
+}
+
+extension Optional {
+    /// The value, or the error when nil.
+    func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
+        guard let v = self else { throw error() }
+        return v
     }
 }

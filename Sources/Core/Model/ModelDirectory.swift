@@ -49,6 +49,10 @@ public struct ModelDirectory {
         guard !eos.isEmpty else {
             throw PrefkitError("\(path): no eos token found (config.json eos_token_id, tokenizer_config.json eos_token)")
         }
+        // eos ends every completion as a token: one outside the vocabulary cannot be embedded.
+        for e in eos where e < 0 || e >= model.config.vocabSize {
+            throw PrefkitError("\(path): eos token id \(e) is outside the vocabulary [0, \(model.config.vocabSize))")
+        }
         eosTokenIds = eos
         padTokenId = tok.padTokenId ?? model.config.padTokenId ?? eos[0]
     }
