@@ -97,4 +97,30 @@ final class LoRATests: XCTestCase {
             XCTAssert("\(e)".contains("trained on another base"), "\(e)")
         }
     }
+
+    /// adapter_config.json settings that change the math and are not implemented are refused by
+    /// name, and a lying rank is refused before it sizes any buffer.
+    func testUnsupportedPEFTSettingsAreRefused() throws {
+        let dir = NSTemporaryDirectory() + "prefkit-lora-peft-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fixture = fixturesDir() + "/qwen2-tiny"
+        let md = try ModelDirectory.load(fixture)
+        try LoRAFiles.save(adapter(md.model), to: dir, baseModel: fixture)
+        let path = dir + "/adapter_config.json"
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        let cases: [(String, Any, String)] = [
+            ("use_dora", true, "use_dora"), ("use_rslora", true, "use_rslora"), ("bias", "all", "\"bias\""),
+            ("rank_pattern", ["q_proj": 8], "rank_pattern"), ("alpha_pattern", ["q_proj": 32], "alpha_pattern"),
+            ("layers_to_transform", [0], "layers_to_transform"), ("modules_to_save", ["score"], "modules_to_save"),
+            ("r", 1e12, "\"r\" must be an integer"), ("r", 2.5, "\"r\" must be an integer"),
+        ]
+        for (key, value, words) in cases {
+            var o = original
+            o[key] = value
+            try JSONSerialization.data(withJSONObject: o).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try LoRAFiles.load(dir, for: md.model), key) { e in
+                XCTAssert("\(e)".contains(words) && "\(e)".contains(path), "\(key): \(e)")
+            }
+        }
+    }
 }

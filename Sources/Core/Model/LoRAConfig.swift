@@ -26,13 +26,17 @@ public struct LoRAConfig: Equatable {
     public var alpha: Double
     public var dropout: Double
     public var targets: [LoRATarget]
+    /// Ranks above this are refused before anything is allocated (ranks past a layer's width
+    /// add nothing; an adapter file's lying "r" must not size our buffers).
+    public static let maxRank = 4096
     public init(rank: Int, alpha: Double, dropout: Double = 0, targets: [LoRATarget] = LoRATarget.allCases) {
         self.rank = rank; self.alpha = alpha; self.dropout = dropout; self.targets = targets
     }
     public var scale: Float { Float(alpha / Double(rank)) }
 
     public func validate() throws {
-        if rank <= 0 { throw PrefkitError("--lora-r must be positive") }
+        if rank <= 0 || rank > Self.maxRank { throw PrefkitError("--lora-r must be in 1...\(Self.maxRank)") }
+        if !alpha.isFinite { throw PrefkitError("--lora-alpha must be a number") }
         if !(0..<1).contains(dropout) { throw PrefkitError("--lora-dropout must lie in [0, 1)") }
         if targets.isEmpty { throw PrefkitError("--lora-targets names no projection") }
     }

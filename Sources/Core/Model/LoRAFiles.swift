@@ -38,12 +38,14 @@ public enum LoRAFiles {
             throw PrefkitError("\(path): missing or not JSON")
         }
         guard (o["peft_type"] as? String) == "LORA" else { throw PrefkitError("\(path): peft_type is not LORA") }
-        guard let r = (o["r"] as? NSNumber)?.intValue, let alpha = (o["lora_alpha"] as? NSNumber)?.doubleValue else {
-            throw PrefkitError("\(path): needs numeric r and lora_alpha")
+        // The rank sizes the adapter's buffers: bounded before anything is allocated from it.
+        guard let r = o["r"].flatMap(exactInt), r > 0, r <= LoRAConfig.maxRank else {
+            throw PrefkitError("\(path): \"r\" must be an integer in 1...\(LoRAConfig.maxRank)")
         }
-        if (o["use_dora"] as? Bool) == true || (o["use_rslora"] as? Bool) == true {
-            throw PrefkitError("\(path): DoRA / rsLoRA adapters are not supported")
+        guard let alpha = (o["lora_alpha"] as? NSNumber)?.doubleValue, alpha.isFinite else {
+            throw PrefkitError("\(path): \"lora_alpha\" must be a number")
         }
+        try refuseUnsupportedPEFT(o, path: path)
         let names = (o["target_modules"] as? [String]) ?? []
         var targets: [LoRATarget] = []
         for n in names {
@@ -55,6 +57,28 @@ public enum LoRAFiles {
         var base = (o["base_model_name_or_path"] as? String) ?? ""
         if !base.isEmpty && !base.hasPrefix("/") { base = (dir as NSString).appendingPathComponent(base) }
         return (LoRAConfig(rank: r, alpha: alpha, dropout: (o["lora_dropout"] as? NSNumber)?.doubleValue ?? 0, targets: targets), base)
+    }
+
+    /// PEFT settings that change the math and that prefkit's LoRA does not implement.
+    static func refuseUnsupportedPEFT(_ o: [String: Any], path: String) throws {
+        func on(_ k: String) -> Bool { (o[k] as? Bool) == true }
+        func nonEmpty(_ k: String) -> Bool {
+            if let d = o[k] as? [String: Any] { return !d.isEmpty }
+            if let a = o[k] as? [Any] { return !a.isEmpty }
+            return o[k] != nil && !(o[k] is NSNull)
+        }
+        let refused: [(Bool, String)] = [
+            (on("use_dora"), "\"use_dora\": DoRA adapters are not supported"),
+            (on("use_rslora"), "\"use_rslora\": rsLoRA scaling (alpha/sqrt(r)) is not supported"),
+            (on("lora_bias"), "\"lora_bias\": adapter biases are not supported"),
+            (on("fan_in_fan_out"), "\"fan_in_fan_out\": transposed (Conv1D) weights are not supported"),
+            (((o["bias"] as? String) ?? "none") != "none", "\"bias\": only \"none\" is supported (no bias training)"),
+            (nonEmpty("rank_pattern"), "\"rank_pattern\": per-module ranks are not supported"),
+            (nonEmpty("alpha_pattern"), "\"alpha_pattern\": per-module alphas are not supported"),
+            (nonEmpty("layers_to_transform"), "\"layers_to_transform\": adapters on a subset of layers are not supported"),
+            (nonEmpty("modules_to_save"), "\"modules_to_save\": fully trained extra modules are not supported"),
+        ]
+        if let why = refused.first(where: { $0.0 })?.1 { throw PrefkitError("\(path): \(why)") }
     }
 
     /// Loads the adapter for `model`; a tensor whose shape does not fit the model (an adapter
