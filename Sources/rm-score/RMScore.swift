@@ -36,9 +36,17 @@ struct Score: ParsableCommand {
     var gold: String?
     @Flag(help: "No progress output.") var quiet = false
 
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard bins > 0 else { throw ValidationError("--bins must be positive") }
+        try validating { _ = try prefs.options(maxLength: maxLength, dropLong: false) }
+        if let name = gold, ReviewsTask.goldScorer(named: name) == nil {
+            throw ValidationError("--gold: unknown gold reward \(name) (known: \(ReviewsTask.goldScorerNames.joined(separator: ", ")))")
+        }
+    }
+
     func run() throws {
         try runStage {
-            guard batchSize > 0, bins > 0 else { throw PrefkitError("--batch-size and --bins must be positive") }
             let md = try ModelDirectory.load(modelOptions.model, head: .score)
             let norm = normalize ? try RewardScoring.normalization(modelDir: modelOptions.model, configJSON: md.model.configJSON) : nil
             let goldScorer = try gold.map { name -> (String, String) -> Double in

@@ -27,6 +27,13 @@ struct RMTrain: ParsableCommand {
     @OptionGroup var lora: LoRAFlags
     @OptionGroup var train: TrainingFlags
 
+    func validate() throws {
+        try validating { _ = try prefs.options(maxLength: maxLength, dropLong: onLong == .drop) }
+        guard centerRewardsCoefficient >= 0 && centerRewardsCoefficient.isFinite else {
+            throw ValidationError("--center-rewards-coefficient must be a non-negative number")
+        }
+    }
+
     func run() throws {
         try runStage {
             // 1e-5 and one epoch: the usual RewardTrainer recipe for fine-tuning a pretrained model.

@@ -7,6 +7,11 @@ import Foundation
 struct SFTSetup {
     let model: Transformer, tokenizer: Tokenizer, eos: Int, pad: Int
 
+    /// The special tokens of a tokenizer trained on the data.
+    static let specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"]
+    /// Every byte plus the special tokens.
+    static let minimumVocabSize = 256 + specials.count
+
     static func startingPoint(model: String?, initConfig: String?, tokenizerPath: String?, vocabSize: Int,
                               data: String, template: PromptTemplate, maxLength: Int, seed: UInt64) throws -> SFTSetup {
         if let dir = model {
@@ -15,12 +20,12 @@ struct SFTSetup {
         }
         // A pad distinct from every eos: reward models read the last non-pad token (as
         // transformers does), so a pad equal to eos would hide the eos from the score head.
-        let specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"]
+        let specials = Self.specials
         let tok: Tokenizer
         if let t = tokenizerPath {
             tok = try Tokenizer(path: t)
         } else {
-            guard vocabSize >= 256 + specials.count else { throw PrefkitError("--vocab-size must be at least \(256 + specials.count)") }
+            guard vocabSize >= Self.minimumVocabSize else { throw PrefkitError("--vocab-size must be at least \(Self.minimumVocabSize)") }
             tok = Tokenizer.train(corpus: try corpus(data), vocabSize: vocabSize, specials: specials)
         }
         // ChatML ends turns with <|im_end|>; other templates end a completion with <|endoftext|>.

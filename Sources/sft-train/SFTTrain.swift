@@ -13,7 +13,7 @@ struct SFTTrain: ParsableCommand {
     @Option(help: "Start from scratch: a preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))) or a config.json path.")
     var initConfig: String?
     @Option(help: "tokenizer.json for a from-scratch model (default: train a byte-level BPE on the data).") var tokenizer: String?
-    @Option(help: "Vocabulary size of the BPE trained on the data.") var vocabSize = 1024
+    @Option(help: "Vocabulary size of the BPE trained on the data (default 1024; only when no tokenizer is given).") var vocabSize: Int?
     @Option(help: "Training data (JSONL, .zst accepted).") var data: String
     @Option(help: "Evaluation data, same format.") var evalData: String?
     @Option(help: "Prompt template: plain, chatml or qa.") var template: PromptTemplate = .plain
@@ -21,14 +21,27 @@ struct SFTTrain: ParsableCommand {
     @Option(help: "fail (default) or skip records that cannot be used.") var onBadRecord: BadRecordPolicy = .fail
     @OptionGroup var train: TrainingFlags
 
+    func validate() throws {
+        guard (model == nil) != (initConfig == nil) else {
+            throw ValidationError("give exactly one of --model DIR or --init-config PRESET|config.json")
+        }
+        if model != nil && tokenizer != nil {
+            throw ValidationError("--tokenizer is for a from-scratch model (--init-config); --model brings its own")
+        }
+        guard maxLength > 1 else { throw ValidationError("--max-length must be at least 2") }
+        if vocabSize != nil && (model != nil || tokenizer != nil) {
+            throw ValidationError("--vocab-size sizes the BPE trained on the data: not with --model or --tokenizer")
+        }
+        if let v = vocabSize, v < SFTSetup.minimumVocabSize {
+            throw ValidationError("--vocab-size must be at least \(SFTSetup.minimumVocabSize) (256 bytes and the special tokens)")
+        }
+    }
+
     func run() throws {
         try runStage {
             let opts = try train.options(defaultLR: 2e-5, defaultEpochs: 3)
-            guard (model == nil) != (initConfig == nil) else {
-                throw PrefkitError("give exactly one of --model DIR or --init-config PRESET|config.json")
-            }
             let start = try SFTSetup.startingPoint(model: model, initConfig: initConfig, tokenizerPath: tokenizer,
-                                                   vocabSize: vocabSize, data: data, template: template,
+                                                   vocabSize: vocabSize ?? 1024, data: data, template: template,
                                                    maxLength: maxLength, seed: opts.seed)
             let (examples, report) = try SFTData.load(data, tokenizer: start.tokenizer, template: template,
                                                       eos: start.eos, maxLength: maxLength, policy: onBadRecord)
