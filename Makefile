@@ -6,7 +6,7 @@ BIN = .build/release
 CASES ?=
 
 .DEFAULT_GOAL := build
-.PHONY: deps build test fuzz sanitize bench clean pipeline pipeline-hf pipeline-iterative synth-data sft-train rm-train rm-score dpo-train generate
+.PHONY: deps build test fuzz sanitize bench clean pipeline sweep pipeline-hf pipeline-iterative synth-data sft-train rm-train rm-score dpo-train generate
 
 # The whole story on the embedded synthetic task: `make pipeline` (QUICK=1 for a small run).
 # Stage variables (LOSS, BETA, SEED, RUN, *_ARGS) pass through to pipelines/demo.mk.
@@ -16,6 +16,11 @@ pipeline: build
 # Your own model and data (see README): make pipeline-hf MODEL=DIR PREFS=F PROMPTS=F
 pipeline-hf: build
 	$(MAKE) --no-print-directory -f pipelines/hf.mk hf
+
+# Which β and which loss: make sweep BETAS=0.02,0.05,0.1,0.3,1 LOSSES=sigmoid,ipo,simpo [SEEDS=1,2]
+# [QUICK=1] → runs/sweep/report.html (the reward–KL frontier) and summary.json.
+sweep: build
+	$(MAKE) --no-print-directory -f pipelines/sweep.mk sweep
 
 # Online iterative DPO on the demo task: make pipeline-iterative ROUNDS=2
 pipeline-iterative: build

@@ -14,6 +14,7 @@ ifeq ($(QUICK),1)
   RM_ARGS    ?= --epochs 1 --batch-size 32 --lr 1e-3
   DPO_ARGS   ?= --epochs 1 --batch-size 32 --lr 1e-4 --beta 0.1
   GEN_ARGS   ?= --num-samples-per-prompt 1 --max-new-tokens 32
+  DPO_EVAL   ?= --eval-every 10 --eval-generate 8 --eval-max-new-tokens 32
   CHECKS     ?=
 else
   SYNTH_ARGS ?=
@@ -21,6 +22,7 @@ else
   RM_ARGS    ?= --epochs 3 --batch-size 32 --lr 5e-4 --eval-every 75
   DPO_ARGS   ?= --epochs 2 --batch-size 32 --lr 2e-4 --beta 0.1
   GEN_ARGS   ?= --num-samples-per-prompt 4 --max-new-tokens 48
+  DPO_EVAL   ?= --eval-every 50 --eval-generate 32 --eval-max-new-tokens 48
   CHECKS     ?= --min-rm-accuracy 0.9 --min-gold-gain 1.0
 endif
 COMMON_TRAIN ?= --warmup-steps 10 --schedule cosine --seed $(SEED) --max-length 128
@@ -45,10 +47,14 @@ $(RUN)/rm_test_scores.jsonl.zst: $(RUN)/rm/model.safetensors
 	$(BIN)/rm-score --model $(RUN)/rm --data $(DATA)/test_prefs.jsonl.zst --out $@ --summary $(RUN)/rm_test_summary.json --quiet
 
 $(RUN)/ref_logps.safetensors.zst: $(RUN)/sft/model.safetensors
-	$(BIN)/dpo-train precompute-ref --model $(RUN)/sft --data $(DATA)/train_prefs.jsonl.zst --max-length 128 --out $@ --quiet
+	$(BIN)/dpo-train precompute-ref --model $(RUN)/sft --data $(DATA)/train_prefs.jsonl.zst --eval-data $(DATA)/test_prefs.jsonl.zst \
+		--max-length 128 --out $@ --quiet
 
-$(RUN)/dpo/prefkit.json: $(RUN)/ref_logps.safetensors.zst
+# Evaluated on the test pairs; --eval-generate samples eval prompts during training and scores
+# them with the reward model and gold (the report's curves of reward and KL over steps).
+$(RUN)/dpo/prefkit.json: $(RUN)/ref_logps.safetensors.zst $(RUN)/rm/model.safetensors
 	$(BIN)/dpo-train --model $(RUN)/sft --ref-logps $< --data $(DATA)/train_prefs.jsonl.zst --out $(RUN)/dpo \
+		--eval-data $(DATA)/test_prefs.jsonl.zst --reward-model $(RUN)/rm --gold reviews $(DPO_EVAL) \
 		--loss-type $(LOSS) $(if $(BETA),--beta $(BETA),) $(DPO_ARGS) $(COMMON_TRAIN)
 
 $(RUN)/gen_base.jsonl.zst: $(RUN)/sft/model.safetensors
@@ -57,8 +63,12 @@ $(RUN)/gen_base.jsonl.zst: $(RUN)/sft/model.safetensors
 $(RUN)/gen_dpo.jsonl.zst: $(RUN)/dpo/prefkit.json
 	$(BIN)/generate --model $(RUN)/dpo --prompts $(DATA)/eval_prompts.jsonl.zst --out $@ $(GEN_ARGS) $(GEN_COMMON)
 
+# Scored by the reward model and gold, with each sample's log-ratio against the SFT model (KL).
+POLICY_base = $(RUN)/sft
+POLICY_dpo  = $(RUN)/dpo
 $(RUN)/scores_%.jsonl.zst: $(RUN)/gen_%.jsonl.zst $(RUN)/rm/model.safetensors
-	$(BIN)/rm-score --model $(RUN)/rm --data $< --gold reviews --label $* --out $@ --summary $(RUN)/summary_$*.json --quiet
+	$(BIN)/rm-score --model $(RUN)/rm --data $< --gold reviews --label $* --policy $(POLICY_$*) --reference $(RUN)/sft \
+		--out $@ --summary $(RUN)/summary_$*.json --quiet
 
 $(RUN)/compare.html: $(RUN)/scores_base.jsonl.zst $(RUN)/scores_dpo.jsonl.zst
 	$(BIN)/rm-score compare $^ --out $@

@@ -23,6 +23,12 @@ struct Train: ParsableCommand {
     @Flag(help: "With LoRA, also write a merged HF checkpoint to OUT/merged.") var merge = false
     @Option(help: "TR-DPO: mix the policy into the reference every N steps (0: off).") var syncRefEvery = 0
     @Option(help: "TR-DPO: α in πref ← α·πθ + (1−α)·πref.") var refMixupAlpha: Double = 0.6
+    @Option(help: "At each evaluation, sample one response for each of the first K eval prompts (seeded, the same prompts each time) and log eval_rm_score, eval_gold, eval_kl, eval_length (0: off).")
+    var evalGenerate = 0
+    @Option(help: "The reward model that scores --eval-generate samples.") var rewardModel: String?
+    @Option(help: "A known gold reward for --eval-generate samples (\(ReviewsTask.goldScorerNames.joined(separator: ", "))).")
+    var gold: String?
+    @Option(help: "Response length cap of --eval-generate samples.") var evalMaxNewTokens = 64
     @OptionGroup var train: TrainingFlags
 
     func validate() throws {
@@ -42,6 +48,10 @@ struct Train: ParsableCommand {
         j.syncRefEvery = syncRefEvery
         j.refMixupAlpha = refMixupAlpha
         j.merge = merge
+        j.evalGenerate = evalGenerate
+        j.rewardModelPath = rewardModel
+        j.goldName = gold
+        j.evalMaxNewTokens = evalMaxNewTokens
         return j
     }
 

@@ -34,12 +34,19 @@ struct Score: ParsableCommand {
     @Option(help: "Histogram bins in summary.json.") var bins = 20
     @Option(help: "Score every sample with a known gold reward too (\(ReviewsTask.goldScorerNames.joined(separator: ", "))); overrides gold fields in the data.")
     var gold: String?
+    @Option(help: "With --reference: the policy the generations were sampled from; adds each sample's log π − log π_ref (\"kl\"; its mean estimates KL(π‖π_ref)) to the scores and summary.json.")
+    var policy: String?
+    @Option(help: "The reference policy for --policy (an SFT model; an adapter directory works for either).")
+    var reference: String?
     @Flag(help: "No progress output.") var quiet = false
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard bins > 0 else { throw ValidationError("--bins must be positive") }
         try validating { _ = try prefs.options(maxLength: maxLength, dropLong: false) }
+        if (policy == nil) != (reference == nil) {
+            throw ValidationError("--policy and --reference go together (the KL of the policy against the reference)")
+        }
         if let name = gold, ReviewsTask.goldScorer(named: name) == nil {
             throw ValidationError("--gold: unknown gold reward \(name) (known: \(ReviewsTask.goldScorerNames.joined(separator: ", ")))")
         }
@@ -67,12 +74,17 @@ struct Score: ParsableCommand {
             var scores = RewardScoring.scores(engine, sequences: samples.map(\.tokens), batchSize: batchSize, progress: progress)
             if let n = norm { scores = scores.map { ($0 - n.mean) / n.std } }
             progress.finish("scored \(samples.count) samples")
-            try ScoreOutput.write(out, samples: samples, scores: scores)
+            var kl: [Double]? = nil
+            if let p = policy, let r = reference {
+                kl = try PolicyKL.logRatios(samples, policy: p, reference: r, data: data, batchSize: batchSize, quiet: quiet)
+            }
+            try ScoreOutput.write(out, samples: samples, scores: scores, kl: kl)
             let summaryPath = summary ?? ((out as NSString).deletingLastPathComponent.isEmpty ? "summary.json"
                                          : (out as NSString).deletingLastPathComponent + "/summary.json")
             let s = ScoreOutput.summary(samples: samples, scores: scores, bins: bins,
                                         extra: [("model", .string(modelOptions.model)), ("data", .string(data)),
-                                                ("kind", .string(kind.rawValue)), ("normalized", .bool(norm != nil))])
+                                                ("kind", .string(kind.rawValue)), ("normalized", .bool(norm != nil))],
+                                        kl: kl)
             try ArtifactFile.writeAtomically(summaryPath, string: s.serialized() + "\n", compress: false)
             print(ScoreOutput.terminalSummary(samples: samples, scores: scores, bins: bins))
             if !quiet { FileHandleStderr.write("wrote \(out) and \(summaryPath)\n") }

@@ -13,6 +13,13 @@ public struct ScoreSample {
     public var goldChosen: Double?, goldRejected: Double?
     /// Index of the pair this sample belongs to (pairs only).
     public var pair: Int?
+    /// Generations from `generate`: the prompt ids and the sampled ids (eos included when it
+    /// ended the response), for log-ratios under a policy and a reference.
+    public var promptIds: [Int]? = nil
+    public var sampledIds: [Int]? = nil
+    /// Response length in tokens (eos excluded): generate's n_tokens when present, else the
+    /// response text tokenized.
+    public var length: Int? = nil
 }
 
 public enum ScoreInputKind: String { case pairs, generations }
@@ -42,6 +49,18 @@ public enum ScoreInput {
                                template: o.template, label: label ?? "generated")
     }
 
+    /// A JSON list of token ids, or nil when it is not one.
+    static func tokenIds(_ v: JSONValue?) -> [Int]? {
+        guard case .array(let items)? = v else { return nil }
+        var ids: [Int] = []
+        ids.reserveCapacity(items.count)
+        for item in items {
+            guard let d = item.doubleValue, d >= 0, d < 2_147_483_648, d == d.rounded() else { return nil }
+            ids.append(Int(d))
+        }
+        return ids
+    }
+
     static func generations(_ path: String, tokenizer: Tokenizer, eos: Int, truncation: TruncationOptions,
                             policy: BadRecordPolicy, template: PromptTemplate, label: String) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         var out: [ScoreSample] = []
@@ -65,8 +84,19 @@ public enum ScoreInput {
             }
             if cut.cut { report.truncated += 1 }
             let id = rec["id"]?.stringValue ?? rec["id"]?.intValue.map(String.init) ?? String(line)
-            out.append(ScoreSample(id: id, prompt: prompt, response: response, label: label,
-                                   tokens: cut.prompt + cut.completion, gold: gold, goldChosen: nil, goldRejected: nil, pair: nil))
+            var sample = ScoreSample(id: id, prompt: prompt, response: response, label: label,
+                                     tokens: cut.prompt + cut.completion, gold: gold, goldChosen: nil, goldRejected: nil, pair: nil)
+            let promptIds = tokenIds(rec["prompt_ids"])
+            let sampledIds = tokenIds(rec["response_ids"])
+            if (rec["prompt_ids"] != nil && promptIds == nil) || (rec["response_ids"] != nil && sampledIds == nil) {
+                try report.bad(here, "\"prompt_ids\" and \"response_ids\" must be lists of non-negative integer token ids", policy: policy)
+                return
+            }
+            sample.promptIds = promptIds
+            sample.sampledIds = sampledIds
+            // generate's n_tokens excludes eos; without it, the response text tokenized.
+            sample.length = rec["n_tokens"]?.intValue ?? (r.count - 1)
+            out.append(sample)
             report.used += 1
         }
         try report.requireUsable(path, used: out.count)

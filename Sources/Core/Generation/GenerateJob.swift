@@ -2,7 +2,7 @@ import Foundation
 
 /// The `generate` stage as a library call: prompts file in, generations JSONL out, one record
 /// per (prompt, sample) in input order. Output fields: id, prompt, response, model, seed,
-/// n_tokens, finish_reason, sample (when several per prompt), then the prompt record's
+/// n_tokens, finish_reason, sample (when several per prompt), prompt_ids, response_ids, then the prompt record's
 /// other top-level fields, so later stages can use them.
 public struct GenerateJob {
     public var modelPath: String
@@ -31,7 +31,8 @@ public struct GenerateJob {
         public var tokensPerSecond: Double { seconds > 0 ? Double(newTokens) / seconds : 0 }
     }
 
-    static let outputKeys: Set<String> = ["id", "prompt", "response", "model", "seed", "n_tokens", "finish_reason", "sample"]
+    static let outputKeys: Set<String> = ["id", "prompt", "response", "model", "seed", "n_tokens", "finish_reason", "sample",
+                                          "prompt_ids", "response_ids"]
 
     public func run(progress: (Progress) -> Void = { _ in }) throws -> Summary {
         try options.validate()
@@ -53,7 +54,7 @@ public struct GenerateJob {
         do {
             try generator.generate(ids) { batch in
                 for g in batch {
-                    try writer.append(record(records[g.promptIndex].record, g))
+                    try writer.append(record(records[g.promptIndex].record, g, promptIds: ids[g.promptIndex]))
                     tokens += g.steps
                     finish[g.finishReason, default: 0] += 1
                     if g.sample == options.samplesPerPrompt - 1 { done += 1 }
@@ -69,13 +70,17 @@ public struct GenerateJob {
                        seconds: elapsed(), template: tmpl, finishCounts: finish)
     }
 
-    func record(_ p: PromptRecord, _ g: GeneratedSequence) -> JSONValue {
+    func record(_ p: PromptRecord, _ g: GeneratedSequence, promptIds: [Int]) -> JSONValue {
         var m: [(String, JSONValue)] = [
             ("id", p.id), ("prompt", p.prompt), ("response", .string(g.text)), ("model", .string(modelPath)),
             ("seed", .number(Double(options.seed))), ("n_tokens", .number(Double(g.tokens.count))),
             ("finish_reason", .string(g.finishReason.rawValue)),
         ]
         if options.samplesPerPrompt > 1 { m.append(("sample", .number(Double(g.sample)))) }
+        // The exact ids sampled (eos included when it ended the response) and the prompt ids they
+        // were sampled after: what `rm-score --policy --reference` needs for log-ratios (KL).
+        m.append(("prompt_ids", .array(promptIds.map { .number(Double($0)) })))
+        m.append(("response_ids", .array(g.sampledTokens.map { .number(Double($0)) })))
         for (k, v) in p.extra where !GenerateJob.outputKeys.contains(k) { m.append((k, v)) }
         return .object(m)
     }

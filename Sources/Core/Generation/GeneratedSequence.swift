@@ -8,4 +8,10 @@ public struct GeneratedSequence {
     public let finishReason: FinishReason
     /// Decode-and-sample steps spent, eos included: the work done for this sequence.
     public let steps: Int
+    /// The eos id that ended the sequence, when one did (finish reason eos).
+    public let eosToken: Int?
+
+    /// Every token sampled, the ending eos included: the y whose log-probability under a
+    /// policy and a reference gives the sample's log-ratio (KL estimates).
+    public var sampledTokens: [Int] { tokens + (eosToken.map { [$0] } ?? []) }
 }

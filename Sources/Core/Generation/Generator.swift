@@ -62,6 +62,7 @@ public final class Generator {
         var tokens = [[Int]](repeating: [], count: batch.count)
         var steps = [Int](repeating: 0, count: batch.count)
         var finished = [FinishReason?](repeating: nil, count: batch.count)
+        var endToken = [Int?](repeating: nil, count: batch.count)
         var active = Array(0..<batch.count)
         var logits = UnsafePointer(prefillLogits), logitRow = sourceOf
         while !active.isEmpty {
@@ -69,7 +70,11 @@ public final class Generator {
             for (i, row) in active.enumerated() {
                 let t = sampler.sample(logits + logitRow[i] * vocab, vocab: vocab, rng: &rngs[row])
                 steps[row] += 1
-                if let reason = rule.accept(t, into: &tokens[row]) { finished[row] = reason; continue }
+                if let reason = rule.accept(t, into: &tokens[row]) {
+                    finished[row] = reason
+                    if reason == .eos { endToken[row] = t }
+                    continue
+                }
                 stillActive.append(row); next.append(t)
             }
             active = stillActive
@@ -79,7 +84,8 @@ public final class Generator {
         }
         return batch.enumerated().map { row, item in
             GeneratedSequence(promptIndex: item.prompt, sample: item.sample, tokens: tokens[row],
-                              text: rule.responseText(tokens[row]), finishReason: finished[row] ?? .length, steps: steps[row])
+                              text: rule.responseText(tokens[row]), finishReason: finished[row] ?? .length, steps: steps[row],
+                              eosToken: endToken[row])
         }
     }
 }

@@ -25,6 +25,9 @@ public struct PipelineReport {
         let goldWin = TwoSample.winRate(pairs.compactMap { p in p.b.gold.flatMap { a in p.d.gold.map { (a: a, b: $0) } } })
         let rmWin = TwoSample.winRate(pairs.map { (a: $0.b.score, b: $0.d.score) })
         let gain = gB.std > 0 ? (gD.mean - gB.mean) / gB.std : .nan
+        // KL to the SFT model and lengths, when rm-score was given --policy/--reference.
+        let klD = SummaryStats(dpo.compactMap(\.kl))
+        let lenB = base.compactMap(\.length), lenD = dpo.compactMap(\.length)
 
         var page = HTMLPage(title: "prefkit pipeline report")
         page.paragraph("Run \(run). A reward model learned the synthetic reviews preference; DPO moved the SFT policy toward it. Gold is the task's known reward, which also penalises degenerate text, so a policy that games the reward model shows up as a rising reward-model score without a rising gold score.")
@@ -37,6 +40,10 @@ public struct PipelineReport {
             ["win rate of DPO over base (RM)", "", f(rmWin.estimate), "95% CI \(f(rmWin.lower)) – \(f(rmWin.upper))"],
             ["KS statistic (gold / RM)", "", "", "\(f(TwoSample.ks(goldB, goldD))) / \(f(TwoSample.ks(base.map(\.score), dpo.map(\.score))))"],
             ["reward-model test pair accuracy", f(acc), "", ""],
+            ["mean log π/π_ref of the samples (a KL estimate only when sampled at temperature 1 without top-k/top-p)", "0", f(klD.mean),
+             klD.count > 1 ? "95% CI ± \(f(1.96 * klD.std / Double(klD.count - 1).squareRoot()))" : ""],
+            ["response length, mean tokens", f(SummaryStats(lenB).mean), f(SummaryStats(lenD).mean),
+             f(SummaryStats(lenD).mean - SummaryStats(lenB).mean)],
         ])
         page.heading("Reward model")
         page.figure(SVGPlot.lines(series: series(rmLog, ["loss", "eval_loss"]), title: "Bradley–Terry loss", xLabel: "step", yLabel: "loss"))
@@ -52,6 +59,13 @@ public struct PipelineReport {
         page.figure(SVGPlot.lines(series: series(dpoLog, ["rewards/chosen", "rewards/rejected", "rewards/margins"]),
                                   title: "Implicit rewards β·log(πθ/πref)", xLabel: "step", yLabel: "reward"))
         page.figure(SVGPlot.lines(series: series(dpoLog, ["rewards/accuracies"]), title: "Implicit reward accuracy", xLabel: "step", yLabel: "accuracy"))
+        if dpoLog["eval_kl"] != nil {
+            page.figure(SVGPlot.lines(series: series(dpoLog, ["eval_rm_score", "eval_gold"]),
+                                      title: "Samples during training: reward-model score and gold", xLabel: "step", yLabel: "reward"),
+                        caption: "dpo-train --eval-generate: the same eval prompts sampled at every evaluation.")
+            page.figure(SVGPlot.lines(series: series(dpoLog, ["eval_kl"]), title: "Samples during training: KL to the reference",
+                                      xLabel: "step", yLabel: "KL (nats)"))
+        }
         page.heading("Before vs after DPO")
         for (name, a, b) in [("gold reward", goldB, goldD), ("reward-model score", base.map(\.score), dpo.map(\.score))] {
             let e = Histogram.sharedEdges([a, b], bins: 30)
@@ -59,6 +73,13 @@ public struct PipelineReport {
                                                     .init(name: "DPO", counts: Histogram(b, edges: e).counts)],
                                            edges: e, title: "\(name.capitalized) of generations", xLabel: name),
                         caption: "Means \(f(SummaryStats(a).mean)) → \(f(SummaryStats(b).mean)); KS \(f(TwoSample.ks(a, b))).")
+        }
+        if !lenB.isEmpty && !lenD.isEmpty {
+            let e = Histogram.sharedEdges([lenB, lenD], bins: 24)
+            page.figure(SVGPlot.histograms(series: [.init(name: "base (SFT)", counts: Histogram(lenB, edges: e).counts),
+                                                    .init(name: "DPO", counts: Histogram(lenD, edges: e).counts)],
+                                           edges: e, title: "Response length of generations", xLabel: "tokens"),
+                        caption: "Mean \(f(SummaryStats(lenB).mean)) → \(f(SummaryStats(lenD).mean)) tokens. The KL estimate is over the demo's sampling distribution (top-k 50); make sweep samples at temperature 1 without top-k.")
         }
         page.heading("Examples")
         let shown = pairs.prefix(8).map { p in
@@ -72,6 +93,8 @@ public struct PipelineReport {
             ("rm_mean_base", .number(sB.mean)), ("rm_mean_dpo", .number(sD.mean)),
             ("gold_win_rate", .number(goldWin.estimate)), ("ks_gold", .number(TwoSample.ks(goldB, goldD))),
             ("generations", .number(Double(dpo.count))),
+            ("kl_dpo", .number(klD.mean)), ("length_base", .number(SummaryStats(lenB).mean)),
+            ("length_dpo", .number(SummaryStats(lenD).mean)),
         ]
         if let w = wallSeconds { fields.append(("wall_seconds", .number(w))) }
         let summary = JSONValue.object(fields.map { ($0.0, $0.1.doubleValue.map { $0.isFinite ? JSONValue.number($0) : .null } ?? $0.1) })
@@ -79,6 +102,7 @@ public struct PipelineReport {
         t += "  reward model test pair accuracy  \(f(acc))   (target ≥ 0.9)\n"
         t += "  gold reward   base \(f(gB.mean)) ± \(f(gB.std))   DPO \(f(gD.mean)) ± \(f(gD.std))   gain \(f(gain)) base std (target ≥ 1)\n"
         t += "  RM score      base \(f(sB.mean))   DPO \(f(sD.mean))   shift \(f(sD.mean - sB.mean))\n"
+        t += "  log π/π_ref   \(f(klD.mean)) nats (mean over samples)   length \(f(SummaryStats(lenB).mean)) → \(f(SummaryStats(lenD).mean)) tokens\n"
         t += "  DPO beats base on gold in \(f(100 * goldWin.estimate))% of prompts (95% CI \(f(100 * goldWin.lower))–\(f(100 * goldWin.upper)))\n"
         if let w = wallSeconds { t += "  wall time \(Progress.duration(w))\n" }
         t += "  report: \(run)/report.html\n"

@@ -4,6 +4,9 @@ public enum RunArtifacts {
     public struct Sample {
         public var key: String, prompt: String, response: String, label: String
         public var score: Double, gold: Double?
+        /// log π − log π_ref (rm-score --policy --reference) and length in tokens, when scored.
+        public var kl: Double? = nil
+        public var length: Double? = nil
     }
 
     public static func samples(_ path: String) throws -> [Sample] {
@@ -13,7 +16,8 @@ public enum RunArtifacts {
             let id = r["id"]?.stringValue ?? r["id"]?.intValue.map(String.init) ?? String(line)
             let sample = r["sample"]?.intValue.map { "#\($0)" } ?? ""
             out.append(Sample(key: id + sample, prompt: r["prompt"]?.stringValue ?? "", response: r["response"]?.stringValue ?? "",
-                              label: r["label"]?.stringValue ?? "", score: score, gold: r["gold"]?.doubleValue))
+                              label: r["label"]?.stringValue ?? "", score: score, gold: r["gold"]?.doubleValue,
+                              kl: r["kl"]?.doubleValue, length: r["length"]?.doubleValue))
         }
         return out
     }

@@ -1,12 +1,15 @@
 /// rm-score's outputs: the per-sample scores file, summary.json and the terminal summary.
 public enum ScoreOutput {
-    public static func write(_ path: String, samples: [ScoreSample], scores: [Double]) throws {
+    /// kl: per-sample log π − log π_ref (rm-score --policy --reference), in sample order.
+    public static func write(_ path: String, samples: [ScoreSample], scores: [Double], kl: [Double]? = nil) throws {
         let w = try JSONLWriter(path: path)
         do {
-            for (s, v) in zip(samples, scores) {
+            for (k, (s, v)) in zip(samples, scores).enumerated() {
                 var f: [(String, JSONValue)] = [("id", .string(s.id)), ("prompt", .string(s.prompt)),
                                                 ("response", .string(s.response)), ("score", .finite(v)), ("label", .string(s.label))]
                 if let g = s.gold { f.append(("gold", .number(g))) }
+                if let kl { f.append(("kl", .finite(kl[k]))) }
+                if let n = s.length { f.append(("length", .number(Double(n)))) }
                 if s.pair != nil {
                     if let g = s.goldChosen { f.append(("gold_chosen", .number(g))) }
                     if let g = s.goldRejected { f.append(("gold_rejected", .number(g))) }
@@ -33,14 +36,37 @@ public enum ScoreOutput {
         return out
     }
 
-    public static func summary(samples: [ScoreSample], scores: [Double], bins: Int, extra: [(String, JSONValue)]) -> JSONValue {
+    public static func summary(samples: [ScoreSample], scores: [Double], bins: Int, extra: [(String, JSONValue)],
+                               kl: [Double]? = nil) -> JSONValue {
         let recs = records(samples, scores)
         var f = extra
         f += ScoreSummary.json(recs, value: { $0.score }, pairs: pairValues(samples, scores), bins: bins).objectValue ?? []
         if samples.contains(where: { $0.gold != nil }) {
             f.append(("gold", ScoreSummary.json(recs, value: { $0.gold }, pairs: pairValues(samples, samples.map(\.gold)), bins: bins)))
         }
+        if let kl { f.append(("kl", klSummary(kl))) }
+        let lengths = samples.compactMap(\.length).map(Double.init)
+        if !lengths.isEmpty {
+            var length = SummaryStats(lengths).json.objectValue ?? []
+            length.append(("histogram", lengthHistogram(lengths, bins: bins)))
+            f.append(("length", .object(length)))
+        }
         return .object(f)
+    }
+
+    /// The Monte Carlo KL estimate: mean log-ratio with its normal 95% interval
+    /// (mean ± 1.96 · std / √n), plus the usual statistics of the per-sample ratios.
+    static func klSummary(_ kl: [Double]) -> JSONValue {
+        let st = SummaryStats(kl)
+        let half = st.count > 1 ? 1.96 * st.std / Double(st.count - 1).squareRoot() : .nan
+        var f = st.json.objectValue ?? []
+        f.append(("ci95", .array([.finite(st.mean - half), .finite(st.mean + half)])))
+        return .object(f)
+    }
+
+    static func lengthHistogram(_ lengths: [Double], bins: Int) -> JSONValue {
+        let edges = Histogram.sharedEdges([lengths], bins: bins)
+        return .object([("edges", .array(edges.map { .number($0) })), ("counts", Histogram(lengths, edges: edges).json)])
     }
 
     public static func terminalSummary(samples: [ScoreSample], scores: [Double], bins: Int) -> String {

@@ -29,6 +29,12 @@ public struct DPOJob {
     public var refMixupAlpha = 0.6
     /// With LoRA, also write a merged checkpoint to OUT/merged.
     public var merge = false
+    /// Eval prompts sampled and scored at each evaluation (0: off), with this reward model,
+    /// gold reward (by name, optional) and response length cap.
+    public var evalGenerate = 0
+    public var rewardModelPath: String? = nil
+    public var goldName: String? = nil
+    public var evalMaxNewTokens = 64
     public var training: TrainingOptions
 
     public init(modelPath: String, dataPath: String, objective: Objective, training: TrainingOptions) {
@@ -60,9 +66,26 @@ public struct DPOJob {
                 throw PrefkitError("KTO estimates its KL term from mismatched pairs in a batch: --batch-size must be at least 2")
             }
         }
+        try validateEvalGenerate()
         if let a = ldAlpha, !(0...1).contains(a) { throw PrefkitError("--ld-alpha must be in [0, 1]") }
         if syncRefEvery < 0 { throw PrefkitError("--sync-ref-every must be non-negative") }
         if !(0...1).contains(refMixupAlpha) { throw PrefkitError("--ref-mixup-alpha must be in [0, 1]") }
+    }
+
+    func validateEvalGenerate() throws {
+        guard evalGenerate > 0 else {
+            if rewardModelPath != nil || goldName != nil {
+                throw PrefkitError("--reward-model and --gold score the samples of --eval-generate K: give K > 0")
+            }
+            return
+        }
+        if case .kto = objective { throw PrefkitError("--eval-generate samples the prompts of eval pairs: not with KTO") }
+        if evalDataPath == nil { throw PrefkitError("--eval-generate samples the prompts of --eval-data: give eval data") }
+        if rewardModelPath == nil { throw PrefkitError("--eval-generate needs --reward-model to score its samples") }
+        if let g = goldName, ReviewsTask.goldScorer(named: g) == nil {
+            throw PrefkitError("--gold: unknown gold reward \(g) (known: \(ReviewsTask.goldScorerNames.joined(separator: ", ")))")
+        }
+        if evalMaxNewTokens < 1 { throw PrefkitError("--eval-max-new-tokens must be positive") }
     }
 
     /// Everything that changes the reference sums of tokenized pairs, for the digests of
@@ -137,6 +160,9 @@ public struct DPOJob {
         objective.refMixupAlpha = refMixupAlpha
         objective.evalBatchSize = training.batchSize
         objective.dropoutSeed = training.seed
+        if evalGenerate > 0 {
+            objective.evalSampling = try evalSampling(s, reference: reference, evalPairs: evalPairs)
+        }
         let identity = ["data_digest": s.dataDigest, "parent_digest": s.baseDigest,
                         "loss": loss.types.map(\.rawValue).joined(separator: ","), "lora_r": String(lora?.rank ?? 0)]
         return try train(objective, s, identity: identity, report: report)
@@ -201,6 +227,28 @@ public struct DPOJob {
         let engine = CausalLMEngine(model: model, training: false)
         let eval = ReferenceLogps.compute(engine: engine, pairs: evalPairs, batchSize: training.batchSize, ldAlpha: ldAlpha)
         return .precomputed(train: ref.train, eval: eval)
+    }
+
+    /// --eval-generate: the first K distinct eval prompts, the reward model, the gold reward and
+    /// a reference for the log-ratios (the training reference where it is a model; else the
+    /// starting policy, loaded once more, since precomputed log-probs cover no new samples).
+    func evalSampling(_ s: Setup, reference: ReferenceSource, evalPairs: [PreferencePair]) throws -> EvalSampling {
+        let (ids, texts) = EvalSampling.distinctPrompts(evalPairs, count: evalGenerate)
+        let refEngine: EvalSampling.ReferenceEngine
+        switch reference {
+        case .model(let e): refEngine = .model(e)
+        case .adapterOff: refEngine = .adapterOff
+        case .precomputed, .none: refEngine = .model(CausalLMEngine(model: try loadReferenceModel(s), training: false))
+        }
+        var o = GenerationOptions()
+        o.maxNewTokens = evalMaxNewTokens
+        o.seed = training.seed
+        o.batchSize = min(16, max(1, ids.count))
+        let rm = try ModelDirectory.load(rewardModelPath!, head: .score)
+        note("eval-generate: \(ids.count) eval prompts sampled and scored by \(rewardModelPath!) at each evaluation")
+        return try EvalSampling(prompts: ids, promptTexts: texts, tokenizer: s.md.tokenizer, eosTokenIds: s.md.eosTokenIds,
+                                rewardModel: rm, gold: goldName.flatMap(ReviewsTask.goldScorer(named:)),
+                                reference: refEngine, options: o)
     }
 
     // MARK: KTO

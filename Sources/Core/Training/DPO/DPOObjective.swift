@@ -16,6 +16,8 @@ public final class DPOObjective: TrainObjective {
     /// TR-DPO: every N steps πref ← α·πθ + (1−α)·πref (needs a separate reference model).
     public var syncRefEvery = 0, refMixupAlpha = 0.6
     public var evalBatchSize = 8
+    /// `--eval-generate`: samples scored at each evaluation (nil: off).
+    public var evalSampling: EvalSampling? = nil
     /// WPO: weight each pair by exp(mean aligned log-prob) of chosen × rejected (detached).
     public var useWeighting = false
     /// Seed of LoRA dropout masks (with the step number).
@@ -168,6 +170,9 @@ public final class DPOObjective: TrainObjective {
             let idx = Array((pairs.count + i)..<(pairs.count + min(evalPairs.count, i + evalBatchSize)))
             for (k, v) in run(idx, normalizer: Double(evalPairs.count), train: false) { sums[k, default: 0] += v }
             i += evalBatchSize
+        }
+        if let sampling = evalSampling {
+            for (k, v) in try sampling.metrics(policy: policy) { sums[k] = v }
         }
         return sums
     }
