@@ -6,33 +6,47 @@ public struct TopKWarper {
     public init(k: Int) { self.k = k }
 
     /// Candidates from the full row, scaled by 1/temperature. A k-element min-heap finds the
-    /// threshold in one pass over the vocabulary instead of sorting it.
+    /// threshold in one pass over the vocabulary instead of sorting it. The heap runs on its
+    /// buffer's raw pointer: every index it touches is below its count by construction, and
+    /// this loop runs vocab times per sampled token.
     public mutating func apply(_ logits: UnsafePointer<Float>, vocab: Int, temperature: Float, into c: inout Candidates) {
         c.removeAll()
         let kk = min(k, vocab)
+        precondition(kk > 0, "top-k needs k ≥ 1 and a vocabulary")
         heap.removeAll(keepingCapacity: true)
-        for i in 0..<vocab {
-            let v = logits[i]
-            if heap.count < kk { heap.append(v); siftUp(heap.count - 1) } else if v > heap[0] { heap[0] = v; siftDown(0) }
+        heap.append(contentsOf: UnsafeBufferPointer(start: logits, count: kk))
+        let threshold: Float = heap.withUnsafeMutableBufferPointer { buf in
+            let h = buf.baseAddress!
+            var i = kk / 2
+            while i > 0 {
+                i -= 1
+                Self.siftDown(h, kk, i)
+            }
+            for j in kk..<vocab where logits[j] > h[0] {
+                h[0] = logits[j]
+                Self.siftDown(h, kk, 0)
+            }
+            return h[0]
         }
-        let threshold = heap[0], inv = 1 / temperature
+        let inv = 1 / temperature
         for i in 0..<vocab where logits[i] >= threshold { c.append(i, logits[i] * inv) }
     }
 
-    private mutating func siftUp(_ i0: Int) {
+    /// Restores the min-heap property below i in h[0..<n].
+    @inline(__always)
+    static func siftDown(_ h: UnsafeMutablePointer<Float>, _ n: Int, _ i0: Int) {
         var i = i0
-        while i > 0 { let p = (i - 1) / 2; if heap[p] <= heap[i] { break }; heap.swapAt(p, i); i = p }
-    }
-    private mutating func siftDown(_ i0: Int) {
-        var i = i0
-        let n = heap.count
         while true {
-            let l = 2 * i + 1, r = l + 1
+            let l = 2 * i + 1
+            let r = l + 1
             var m = i
-            if l < n && heap[l] < heap[m] { m = l }
-            if r < n && heap[r] < heap[m] { m = r }
+            if l < n && h[l] < h[m] { m = l }
+            if r < n && h[r] < h[m] { m = r }
             if m == i { return }
-            heap.swapAt(i, m); i = m
+            let t = h[i]
+            h[i] = h[m]
+            h[m] = t
+            i = m
         }
     }
 }

@@ -35,18 +35,33 @@ public final class RopeTables {
     /// inverse = true applies the transpose rotation (the backward pass).
     public func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, rowStride: Int, heads: Int,
                       positions: UnsafePointer<Int32>, inverse: Bool) {
-        let half = headDim / 2, hd = headDim
+        let half = headDim / 2
+        let hd = headDim
+        let limit = maxPositions
+        // The transpose rotation is the same one with sin negated.
+        let sign: Float = inverse ? -1 : 1
         cosT.withUnsafeBufferPointer { cb in sinT.withUnsafeBufferPointer { sb in
-            let cp = cb.baseAddress!, sp = sb.baseAddress!
+            let cp = cb.baseAddress!
+            let sp = sb.baseAddress!
             Parallel.forRange(rows, minPerWorker: 32) { lo, hi in
                 for r in lo..<hi {
-                    let c = cp + Int(positions[r]) * half, s = sp + Int(positions[r]) * half
+                    let pos = Int(positions[r])
+                    // The tables are read through raw pointers: a position past them stops here.
+                    precondition(pos >= 0 && pos < limit, "RoPE position \(pos) outside the tables [0, \(limit))")
+                    let c = cp + pos * half
+                    let s = sp + pos * half
+                    let row = x + r * rowStride
                     for h in 0..<heads {
-                        let v = x + r * rowStride + h * hd
+                        // First and second halves of the head as their own pointers: the inner
+                        // loop has no index arithmetic left to overflow-check, so it vectorises.
+                        let v1 = row + h * hd
+                        let v2 = v1 + half
                         for i in 0..<half {
-                            let a = v[i], b = v[i + half], si = inverse ? -s[i] : s[i]
-                            v[i] = a * c[i] - b * si
-                            v[i + half] = b * c[i] + a * si
+                            let a = v1[i]
+                            let b = v2[i]
+                            let si = sign * s[i]
+                            v1[i] = a * c[i] - b * si
+                            v2[i] = b * c[i] + a * si
                         }
                     }
                 }
