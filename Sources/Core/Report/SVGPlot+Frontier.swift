@@ -23,9 +23,33 @@ extension SVGPlot {
 
     /// Reward against KL, the DPO paper's frontier: one line per series through its points in
     /// x order, each point labelled (β) with ± error bars in both directions, plus an optional
-    /// reference marker (the starting policy at KL 0).
+    /// reference marker (the starting policy at KL 0). When the x values span more than two
+    /// decades (small β drives KL to hundreds of nats), x is drawn on a log(1 + x) axis so the
+    /// region near the reference stays readable.
     public static func frontier(series: [FrontierSeries], reference: FrontierPoint? = nil, title: String,
                                 xLabel: String, yLabel: String) -> String {
+        let xMax = series.flatMap(\.points).map(\.x).filter(\.isFinite).max() ?? 0
+        guard xMax > 100 else { return frontierLinear(series: series, reference: reference, title: title, xLabel: xLabel, yLabel: yLabel, xTicks: nil) }
+        func t(_ v: Double) -> Double { v >= 0 ? log10(1 + v) : -log10(1 - v) }
+        func warp(_ p: FrontierPoint) -> FrontierPoint {
+            // Error bars become asymmetric on a log axis; draw the larger side.
+            let err = Swift.max(t(p.x + p.xErr) - t(p.x), t(p.x) - t(p.x - p.xErr))
+            return FrontierPoint(x: t(p.x), y: p.y, xErr: err, yErr: p.yErr, label: p.label)
+        }
+        let warped = series.map { FrontierSeries(name: $0.name, points: $0.points.map(warp)) }
+        var ticks: [(at: Double, label: String)] = []
+        var v = 1.0
+        ticks.append((0, "0"))
+        while v <= xMax * 1.5 {
+            for m in [1.0, 3.0] where v * m <= xMax * 1.5 { ticks.append((t(v * m), SVGPlot.label(v * m))) }
+            v *= 10
+        }
+        return frontierLinear(series: warped, reference: reference.map(warp), title: title, xLabel: xLabel + " (log scale)",
+                              yLabel: yLabel, xTicks: ticks)
+    }
+
+    static func frontierLinear(series: [FrontierSeries], reference: FrontierPoint?, title: String,
+                               xLabel: String, yLabel: String, xTicks: [(at: Double, label: String)]?) -> String {
         var pts = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         if let r = reference { pts.append(r) }
         let xs = pts.flatMap { [$0.x - $0.xErr, $0.x + $0.xErr] }
@@ -39,6 +63,7 @@ extension SVGPlot {
         x0 -= xPad
         x1 += xPad
         var f = Frame(title: title, xLabel: xLabel, yLabel: yLabel, x: (x0, x1), y: (y0 - yPad, y1 + yPad))
+        f.xTicks = xTicks
         for (k, s) in series.enumerated() {
             let ordered = s.points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x }
             let path = ordered.enumerated().map { i, p in "\(i == 0 ? "M" : "L")\(f.px(p.x)),\(f.py(p.y))" }.joined(separator: " ")

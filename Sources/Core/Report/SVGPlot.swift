@@ -61,6 +61,8 @@ public enum SVGPlot {
         let x: (Double, Double), y: (Double, Double)
         let w = 720.0, h = 380.0, left = 64.0, right = 16.0, top = 36.0, bottom = 52.0
         var body = ""
+        /// x ticks at these (plotted position, label) pairs instead of round values (log axes).
+        var xTicks: [(at: Double, label: String)]? = nil
 
         func px(_ v: Double) -> String { fmt(left + (v - x.0) / Swift.max(x.1 - x.0, 1e-300) * (w - left - right)) }
         func py(_ v: Double) -> String { fmt(h - bottom - (v - y.0) / Swift.max(y.1 - y.0, 1e-300) * (h - top - bottom)) }
@@ -72,9 +74,9 @@ public enum SVGPlot {
                 s += "<line x1=\"\(fmt(left))\" x2=\"\(fmt(w - right))\" y1=\"\(py(t))\" y2=\"\(py(t))\" stroke=\"#ddd\"/>"
                 s += "<text x=\"\(fmt(left - 6))\" y=\"\(py(t))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(SVGPlot.label(t))</text>\n"
             }
-            for t in SVGPlot.ticks(x.0, x.1) {
+            for (t, text) in xTicks ?? SVGPlot.ticks(x.0, x.1).map({ ($0, SVGPlot.label($0)) }) {
                 s += "<line x1=\"\(px(t))\" x2=\"\(px(t))\" y1=\"\(fmt(h - bottom))\" y2=\"\(fmt(h - bottom + 5))\" stroke=\"#333\"/>"
-                s += "<text x=\"\(px(t))\" y=\"\(fmt(h - bottom + 18))\" text-anchor=\"middle\">\(SVGPlot.label(t))</text>\n"
+                s += "<text x=\"\(px(t))\" y=\"\(fmt(h - bottom + 18))\" text-anchor=\"middle\">\(text)</text>\n"
             }
             s += body
             s += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(w - left - right))\" height=\"\(fmt(h - top - bottom))\" fill=\"none\" stroke=\"#333\"/>\n"

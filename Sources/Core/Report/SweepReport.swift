@@ -191,6 +191,14 @@ public struct SweepReport {
                 out.append(String(format: "Over-optimisation with %@: from β=%@ to β=%@ KL grows %.2f → %.2f, the reward model's score rises %.3f → %.3f while gold falls %.3f → %.3f.",
                                   loss, betaLabel(peak.beta), betaLabel(worst.beta), peak.kl, worst.kl, peak.rm, worst.rm, peak.gold, worst.gold))
             }
+            // Past the peak, both falling means the policy broke down rather than fooled the
+            // reward model: say so, with the length that usually shows it.
+            if let far = path.last, far.kl > peak.kl, peak.gold - far.gold > peak.goldErr + far.goldErr,
+               peak.rm - far.rm > peak.rmErr + far.rmErr {
+                out.append(String(format: "Degeneration with %@: past β=%@, at β=%@ KL reaches %.1f, responses average %.1f tokens (%.1f at the peak), and both the reward model (%.3f → %.3f) and gold (%.3f → %.3f) fall: the reward model is not fooled.",
+                                  loss, betaLabel(peak.beta), betaLabel(far.beta), far.kl, far.length, peak.length,
+                                  peak.rm, far.rm, peak.gold, far.gold))
+            }
         }
         if !found {
             out.append("No over-optimisation visible: for every loss, gold does not fall (beyond the error bars) where the reward-model score still rises.")
