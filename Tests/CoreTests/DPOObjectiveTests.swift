@@ -71,16 +71,28 @@ final class DPOObjectiveTests: XCTestCase {
         XCTAssert(a.grads.toArray().contains { $0 != 0 }, "the adapter gets gradients")
     }
 
-    /// precompute-ref, then train with it (LoRA, merged); a reference file from other data is refused.
-    func testCommandLinePrecomputeTrainAndRefusal() throws {
-        let tmp = NSTemporaryDirectory() + "prefkit-dpocli-\(getpid())"
+    /// An empty scratch directory of this test process.
+    func freshTempDir(_ name: String) throws -> String {
+        let tmp = NSTemporaryDirectory() + "prefkit-\(name)-\(getpid())"
         try? FileManager.default.removeItem(atPath: tmp)
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        return tmp
+    }
+
+    /// The fixture's DPO triples as TRL JSONL lines (chosen and rejected exchanged when swapped).
+    func fixtureTripleLines(swapped: Bool = false) -> [String] {
         let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
-        let lines = (d["triples"] as! [[String: Any]]).map { t in
-            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!, "rejected": t["rejected"]!]), encoding: .utf8)!
+        return (d["triples"] as! [[String: Any]]).map { t in
+            let record = ["prompt": t["prompt"]!, "chosen": t[swapped ? "rejected" : "chosen"]!, "rejected": t[swapped ? "chosen" : "rejected"]!]
+            return String(data: try! JSONSerialization.data(withJSONObject: record), encoding: .utf8)!
         }
+    }
+
+    /// precompute-ref, then train with it (LoRA, merged); a reference file from other data is refused.
+    func testCommandLinePrecomputeTrainAndRefusal() throws {
+        let tmp = try freshTempDir("dpocli")
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let lines = fixtureTripleLines()
         _ = FileManager.default.createFile(atPath: tmp + "/prefs.jsonl", contents: Data(lines.joined(separator: "\n").utf8))
         _ = FileManager.default.createFile(atPath: tmp + "/other.jsonl", contents: Data(lines.reversed().joined(separator: "\n").utf8))
         var (rc, out) = try StageCLI.run("dpo-train", ["precompute-ref", "--model", dir, "--data", tmp + "/prefs.jsonl", "--out", tmp + "/ref.safetensors.zst", "--quiet"])
@@ -105,18 +117,11 @@ final class DPOObjectiveTests: XCTestCase {
     /// metrics equal a live-reference run's. (Before the fix, eval indexed the training table
     /// past its end and logged garbage.) A file whose eval table belongs to other data is refused.
     func testPrecomputedReferenceCoversEvalData() throws {
-        let tmp = NSTemporaryDirectory() + "prefkit-dpoeval-\(getpid())"
-        try? FileManager.default.removeItem(atPath: tmp)
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let tmp = try freshTempDir("dpoeval")
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
-        let lines = (d["triples"] as! [[String: Any]]).map { t in
-            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!, "rejected": t["rejected"]!]), encoding: .utf8)!
-        }
+        let lines = fixtureTripleLines()
         // Eval pairs: the training pairs with chosen and rejected swapped, one fewer.
-        let swapped = (d["triples"] as! [[String: Any]]).dropLast().map { t in
-            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["rejected"]!, "rejected": t["chosen"]!]), encoding: .utf8)!
-        }
+        let swapped = Array(fixtureTripleLines(swapped: true).dropLast())
         try ArtifactFile.writeAtomically(tmp + "/prefs.jsonl", string: lines.joined(separator: "\n") + "\n", compress: false)
         try ArtifactFile.writeAtomically(tmp + "/eval.jsonl", string: swapped.joined(separator: "\n") + "\n", compress: false)
         try ArtifactFile.writeAtomically(tmp + "/other-eval.jsonl", string: swapped.reversed().joined(separator: "\n") + "\n", compress: false)
