@@ -11,6 +11,7 @@ extension LRScheduleKind: ExpressibleByArgument {}
 extension TruncationOptions.Mode: ExpressibleByArgument {}
 extension WeightsDType: ExpressibleByArgument {}
 extension OverLengthPolicy: ExpressibleByArgument {}
+extension ReportTarget: ExpressibleByArgument {}
 
 extension LoRATarget: ExpressibleByArgument {
     /// Our short names (q, gate) and PEFT's module names (q_proj, gate_proj).

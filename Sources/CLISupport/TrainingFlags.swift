@@ -20,6 +20,8 @@ public struct TrainingFlags: ParsableArguments {
     @Option(help: "When not on a terminal, print progress every N steps (0: about every 10%).") public var logEvery = 0
     @Flag(help: "Continue from the newest checkpoint in --out.") public var resume = false
     @Flag(help: "No progress output.") public var quiet = false
+    @Option(help: "Where metrics go, comma separated: jsonl (OUT/metrics.jsonl), tensorboard (OUT/runs/…/events.out.tfevents.*), or none.")
+    public var reportTo = CommaSeparated<ReportTarget>([.jsonl])
     public init() {}
 
     public func validate() throws {
@@ -33,6 +35,8 @@ public struct TrainingFlags: ParsableArguments {
         o.warmupSteps = warmupSteps; o.schedule = schedule; o.weightDecay = weightDecay; o.maxGradNorm = maxGradNorm
         o.seed = seed; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.logEvery = logEvery
         o.resume = resume; o.quiet = quiet; o.interactive = isInteractive
+        o.reportTo = reportTo.values
+        o.runArguments = CommandLine.arguments.joined(separator: " ")
         try o.validate()
         return o
     }

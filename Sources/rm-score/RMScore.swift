@@ -38,6 +38,8 @@ struct Score: ParsableCommand {
     var policy: String?
     @Option(help: "The reference policy for --policy (an SFT model; an adapter directory works for either).")
     var reference: String?
+    @Flag(help: "Also write the distributions (score, gold, kl, length) as TensorBoard histograms to DIR-OF-OUT/runs/rm-score-LABEL/, so `tensorboard --logdir` shows runs side by side.")
+    var tensorboard = false
     @Flag(help: "No progress output.") var quiet = false
 
     func validate() throws {
@@ -86,6 +88,12 @@ struct Score: ParsableCommand {
                                                 ("kind", .string(kind.rawValue)), ("normalized", .bool(norm != nil))],
                                         kl: kl)
             try ArtifactFile.writeAtomically(summaryPath, string: s.serialized() + "\n", compress: false)
+            if tensorboard {
+                let dir = (out as NSString).deletingLastPathComponent
+                let run = (dir.isEmpty ? "." : dir) + "/runs/rm-score-" + (label ?? kind.rawValue)
+                let path = try ScoreOutput.writeTensorBoard(run, samples: samples, scores: scores, kl: kl, bins: bins)
+                if !quiet { FileHandleStderr.write("wrote \(path)\n") }
+            }
             print(ScoreOutput.terminalSummary(samples: samples, scores: scores, bins: bins))
             if !quiet { FileHandleStderr.write("wrote \(out) and \(summaryPath)\n") }
         }

@@ -64,6 +64,22 @@ public enum ScoreOutput {
         return .object(f)
     }
 
+    /// The distributions as TensorBoard histograms (and their means as scalars) at step 0, in
+    /// an event file of its own under `logDir`; returns its path.
+    public static func writeTensorBoard(_ logDir: String, samples: [ScoreSample], scores: [Double], kl: [Double]?,
+                                        bins: Int) throws -> String {
+        let w = try EventWriter(logDir: logDir)
+        var series: [(String, [Double])] = [("score", scores)]
+        let gold = samples.compactMap(\.gold)
+        if !gold.isEmpty { series.append(("gold", gold)) }
+        if let kl { series.append(("kl", kl)) }
+        let lengths = samples.compactMap(\.length).map(Double.init)
+        if !lengths.isEmpty { series.append(("length", lengths)) }
+        for (name, values) in series { try w.histogram("rm-score/" + name, values: values, step: 0, bins: bins) }
+        try w.scalars(series.map { ("rm-score/\($0.0)_mean", SummaryStats($0.1).mean) }, step: 0)
+        return w.path
+    }
+
     static func lengthHistogram(_ lengths: [Double], bins: Int) -> JSONValue {
         let edges = Histogram.sharedEdges([lengths], bins: bins)
         return .object([("edges", .array(edges.map { .number($0) })), ("counts", Histogram(lengths, edges: edges).json)])

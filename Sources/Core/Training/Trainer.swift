@@ -65,7 +65,7 @@ public final class Trainer {
         } else if options.resume, !options.quiet {
             FileHandleLog.write("no checkpoint in \(options.outDir): starting from step 0")
         }
-        let log = try MetricsLog(path: options.outDir + "/metrics.jsonl", resumeAtStep: start)
+        let log = try TrainingLog(options: options, resumeAtStep: start)
         let progress = Progress(label: "step", total: total, interactive: options.interactive,
                                 every: options.logEvery, quiet: options.quiet)
         StopSignal.install()
@@ -113,9 +113,7 @@ public final class Trainer {
             sums["grad_norm"] = gnorm; sums["learning_rate"] = lr; sums["tokens_per_s"] = toks / max(dt, 1e-9)
             sums["epoch"] = Double(s + 1) / Double(perEpoch)
             lastMetrics = sums
-            var fields: [(String, JSONValue)] = [("step", .number(Double(s + 1)))]
-            for k in sums.keys.sorted() { fields.append((k, .number(sums[k]!))) }
-            try log.append(fields)
+            try log.step(s + 1, sums)
             progress.update(done: s + 1, fields: [String(format: "loss %.4f", loss),
                                                   String(format: "%.0f tok/s", tokensSeen / max(timeSpent, 1e-9))])
             let last = s + 1 == total
@@ -132,12 +130,10 @@ public final class Trainer {
         return total
     }
 
-    private func evaluate(step: Int, _ log: MetricsLog) throws {
+    private func evaluate(step: Int, _ log: TrainingLog) throws {
         guard let m = try objective.evaluate() else { return }
         lastEval = m
-        var fields: [(String, JSONValue)] = [("step", .number(Double(step)))]
-        for k in m.keys.sorted() { fields.append(("eval_" + k, .number(m[k]!))) }
-        try log.append(fields)
+        try log.eval(step, m)
         if !options.quiet {
             FileHandleLog.write("eval at step \(step): " + m.keys.sorted().map { $0 + " " + String(format: "%.4f", m[$0]!) }.joined(separator: " "))
         }

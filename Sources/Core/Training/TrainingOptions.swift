@@ -21,6 +21,10 @@ public struct TrainingOptions {
     /// Interactive progress (redrawn line); otherwise plain periodic lines.
     public var interactive = false
     public var quiet = false
+    /// Where metrics go (`--report-to`); `none` stands alone.
+    public var reportTo: [ReportTarget] = [.jsonl]
+    /// The command line, for the TensorBoard text summary.
+    public var runArguments: String? = nil
     public init() {}
 
     public func validate() throws {
@@ -32,6 +36,7 @@ public struct TrainingOptions {
         try need(epochs > 0, "--epochs must be positive")
         try need(warmupSteps >= 0 && saveEvery >= 0 && evalEvery >= 0, "step counts must be non-negative")
         try need(maxGradNorm >= 0, "--max-grad-norm must be non-negative (0 disables clipping)")
+        try need(!reportTo.contains(.none) || reportTo.count == 1, "--report-to none reports nowhere: it does not combine with other targets")
     }
 
     /// Optimizer steps for a data set of n examples (HF: ceil(batches / accumulation) per epoch).
