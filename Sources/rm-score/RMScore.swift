@@ -57,7 +57,7 @@ struct Score: ParsableCommand {
     func run() throws {
         try runStage {
             let md = try ModelDirectory.load(modelOptions.model, head: .score)
-            let norm = normalize ? try RewardScoring.normalization(modelDir: modelOptions.model, configJSON: md.model.configJSON) : nil
+            let norm = normalize ? try RewardScoring.normalization(modelDir: md.path, configJSON: md.model.configJSON) : nil
             let goldScorer = try gold.map { name -> (String, String) -> Double in
                 guard let f = ReviewsTask.goldScorer(named: name) else {
                     throw PrefkitError("--gold: unknown gold reward \(name) (known: \(ReviewsTask.goldScorerNames.joined(separator: ", ")))")

@@ -38,7 +38,7 @@ struct RMTrain: ParsableCommand {
         try runStage {
             // 1e-5 and one epoch: the usual RewardTrainer recipe for fine-tuning a pretrained model.
             let opts = try train.options(defaultLR: 1e-5, defaultEpochs: 1)
-            let dir = modelOptions.model
+            let dir = try HFCache.resolveModel(modelOptions.model)
             let (_, cfgJSON) = try ModelConfig.load(path: dir + "/config.json")
             let std = (cfgJSON["initializer_range"] as? NSNumber)?.floatValue ?? 0.02
             let md = try ModelDirectory.load(dir, head: .scoreFromAny(seed: opts.seed, std: std))

@@ -37,7 +37,7 @@ public struct GenerateJob {
     public func run(progress: (Progress) -> Void = { _ in }) throws -> Summary {
         try options.validate()
         let dir = try ModelDirectory.load(modelPath)
-        let trained = (Provenance.read(modelPath)?["template"] as? String).flatMap(PromptTemplate.init(rawValue:))
+        let trained = (Provenance.read(dir.path)?["template"] as? String).flatMap(PromptTemplate.init(rawValue:))
         let tmpl = template ?? trained ?? (dir.tokenizer.tokenId("<|im_start|>") != nil ? .chatml : .plain)
         let records = try PromptRecord.readAll(promptsPath, template: tmpl)
         var ids: [[Int]] = []

@@ -25,7 +25,9 @@ public enum Checkpoint {
         ((configJSON["architectures"] as? [String]) ?? []).contains { $0.hasSuffix("ForSequenceClassification") }
     }
 
-    public static func load(_ dir: String, head: Head = .lm) throws -> Transformer {
+    /// `spec` is a directory, or ORG/NAME[@REVISION] in the Hugging Face cache (HFCache).
+    public static func load(_ spec: String, head: Head = .lm) throws -> Transformer {
+        let dir = try HFCache.resolveModel(spec)
         let (config, json) = try ModelConfig.load(path: dir + "/config.json")
         let isRM = isRewardModel(json)
         if head == .lm && isRM {

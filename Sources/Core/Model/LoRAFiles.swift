@@ -55,7 +55,12 @@ public enum LoRAFiles {
         // Keep prefkit's canonical order so slots line up with the forward hooks.
         targets = LoRATarget.allCases.filter(targets.contains)
         var base = (o["base_model_name_or_path"] as? String) ?? ""
-        if !base.isEmpty && !base.hasPrefix("/") { base = (dir as NSString).appendingPathComponent(base) }
+        // A relative base is relative to the adapter, unless it is a hub id (ORG/NAME) that
+        // names no folder there: then HFCache resolves it when the base is loaded.
+        if !base.isEmpty && !base.hasPrefix("/") {
+            let beside = (dir as NSString).appendingPathComponent(base)
+            if FileManager.default.fileExists(atPath: beside) || HFCache.parseRepoId(base) == nil { base = beside }
+        }
         return (LoRAConfig(rank: r, alpha: alpha, dropout: (o["lora_dropout"] as? NSNumber)?.doubleValue ?? 0, targets: targets), base)
     }
 

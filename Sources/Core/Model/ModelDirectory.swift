@@ -14,7 +14,9 @@ public struct ModelDirectory {
 
     /// Loads a model directory, or a LoRA adapter directory over the base it names
     /// (merged into the base weights: for inference, nothing trains the adapter afterwards).
-    public static func load(_ path: String, head: Checkpoint.Head = .lm) throws -> ModelDirectory {
+    /// `spec` is a directory, or ORG/NAME[@REVISION] in the Hugging Face cache (HFCache).
+    public static func load(_ spec: String, head: Checkpoint.Head = .lm) throws -> ModelDirectory {
+        let path = try HFCache.resolveModel(spec)
         if LoRAFiles.isAdapterDirectory(path) && !FileManager.default.fileExists(atPath: path + "/config.json") {
             let (_, basePath) = try LoRAFiles.readConfig(path)
             guard !basePath.isEmpty else { throw PrefkitError("\(path)/adapter_config.json: base_model_name_or_path is empty") }
