@@ -40,9 +40,9 @@ rm-score: build
 	$(DEMO) $(RUN)/rm_test_scores.jsonl.zst $(RUN)/scores_base.jsonl.zst $(RUN)/scores_dpo.jsonl.zst
 
 deps:
-	@if ! pkg-config --exists openblas libzstd 2>/dev/null; then \
-		echo "installing libopenblas-dev libzstd-dev pkg-config"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev libzstd-dev pkg-config >/dev/null; \
+	@if ! pkg-config --exists openblas libzstd zlib 2>/dev/null; then \
+		echo "installing libopenblas-dev libzstd-dev zlib1g-dev pkg-config"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev libzstd-dev zlib1g-dev pkg-config >/dev/null; \
 	fi
 
 build: deps
@@ -67,7 +67,7 @@ fuzz: build
 	FUZZ_CASES=$(FUZZ_CASES) FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter 'FuzzTests|FuzzCorpusTests'
 
 # The test suite under AddressSanitizer (with LeakSanitizer) plus SANITIZE_FUZZ_CASES fuzz
-# cases per target (6 targets: 30,000 by default) and the hostile corpus, then the whole suite
+# cases per target (8 targets: 40,000 by default) and the hostile corpus, then the whole suite
 # under ThreadSanitizer (the threaded kernels, the training loop, the stages the CLI tests
 # start). Each sanitizer builds in its own folder, so the release build is left alone. Any
 # report fails the run (halt_on_error; LeakSanitizer's exit code). Tests/Sanitizers/lsan.supp

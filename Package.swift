@@ -22,10 +22,12 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         // Core builds with the normal checks (-O): bounds, overflow and preconditions stay on
         // in release, because Core parses untrusted files. The hot loops already work on raw
         // pointers, so -Ounchecked bought nothing measurable (README, "Build flags").
-        .target(name: "Core", dependencies: ["COpenBLAS", "CZstd"]),
+        .target(name: "Core", dependencies: ["COpenBLAS", "CZstd", "CZlib"]),
         .target(name: "CLISupport", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

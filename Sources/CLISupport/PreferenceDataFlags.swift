@@ -4,7 +4,7 @@ import Core
 /// Training data for rm-train/dpo-train: files, the shared PreferenceFlags, and TRL's
 /// truncation options.
 public struct PreferenceDataFlags: ParsableArguments {
-    @Option(help: "Training pairs (JSONL, .zst accepted).") public var data: String
+    @Option(help: "Training pairs (JSONL; .zst or .gz compressed accepted).") public var data: String
     @Option(help: "Evaluation pairs, same format.") public var evalData: String?
     @OptionGroup public var common: PreferenceFlags
     @Option(help: "Longest prompt + completion in tokens.") public var maxLength: Int = 1024

@@ -9,7 +9,7 @@ struct Generate: ParsableCommand {
         abstract: "Generate responses for a prompts JSONL ({\"id\",\"prompt\"} or TRL messages) into generations JSONL.")
 
     @OptionGroup var model: ModelOptions
-    @Option(help: "Prompts JSONL (.zst accepted).") var prompts: String
+    @Option(help: "Prompts JSONL (.zst or .gz compressed accepted).") var prompts: String
     @Option(help: "Output generations JSONL (.zst compresses).") var out: String
     @Option(help: "Prompt template (default: the one the model was trained with, from its prefkit.json; else chatml when the tokenizer has <|im_start|>, else plain).")
     var template: PromptTemplate?

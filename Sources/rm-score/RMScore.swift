@@ -23,7 +23,7 @@ struct Score: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Preference data or generations (JSONL, .zst accepted).") var data: String
+    @Option(help: "Preference data or generations (JSONL; .zst or .gz compressed accepted).") var data: String
     @Option(help: "Per-sample scores (JSONL; compressed when the name ends in .zst).") var out: String
     @Option(help: "Summary statistics (default: summary.json beside --out).") var summary: String?
     @Flag(help: "Report (score − mean) / std with the training statistics rm-train stored in the model.") var normalize = false

@@ -17,7 +17,7 @@ struct RMTrain: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Training preference data (JSONL, .zst accepted).") var data: String
+    @Option(help: "Training preference data (JSONL; .zst or .gz compressed accepted).") var data: String
     @Option(help: "Evaluation preference data, same format.") var evalData: String?
     @OptionGroup var prefs: PreferenceFlags
     @Option(help: "Longest prompt + response in tokens.") var maxLength = 1024

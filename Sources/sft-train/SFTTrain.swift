@@ -14,7 +14,7 @@ struct SFTTrain: ParsableCommand {
     var initConfig: String?
     @Option(help: "tokenizer.json for a from-scratch model (default: train a byte-level BPE on the data).") var tokenizer: String?
     @Option(help: "Vocabulary size of the BPE trained on the data (default 1024; only when no tokenizer is given).") var vocabSize: Int?
-    @Option(help: "Training data (JSONL, .zst accepted).") var data: String
+    @Option(help: "Training data (JSONL; .zst or .gz compressed accepted).") var data: String
     @Option(help: "Evaluation data, same format.") var evalData: String?
     @Option(help: "Prompt template: plain, chatml or qa.") var template: PromptTemplate = .plain
     @Option(help: "Longest sequence in tokens; longer ones keep their start.") var maxLength = 512

@@ -77,6 +77,18 @@ final class FuzzTests: XCTestCase {
         }
     }
 
+    /// .jsonl.gz through the line reader: mutated gzip must stream, or be refused naming the file.
+    func testFuzzGzip() throws {
+        let dir = try scratch()
+        let text = Array(FuzzSeeds.corpus.joined(separator: "\n").utf8)
+        let one = try GzipInputTests.gzip(text, scratch: dir)
+        let seeds = [one, one + (try GzipInputTests.gzip(Array("second member\n".utf8), scratch: dir))]
+        try fuzz("gzip", ext: "gz", seeds: seeds, cases: 600) { path in
+            let reader = try LineReader(path: path)
+            while try reader.nextLine() != nil {}
+        }
+    }
+
     func testFuzzTokenizerJSON() throws {
         try fuzz("tokenizer", ext: "json", seeds: FuzzSeeds.tokenizerFiles, cases: 500) { path in
             let t = try Tokenizer(path: path)

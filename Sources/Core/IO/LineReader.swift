@@ -5,9 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CZstd
-
-/// Streams the lines of a plain or zstd-compressed file (detected by magic)
+/// Streams the lines of a plain, zstd- or gzip-compressed file (detected by magic)
 /// with memory bounded by the longest line, so multi-GB datasets never have
 /// to fit in memory.
 public final class LineReader {
@@ -22,14 +20,13 @@ public final class LineReader {
     private var end = 0
     private var textEOF = false
 
-    // Compressed input, only used for zstd files.
+    // Compressed input, only used for compressed files.
     private static let chunkSize = 1 << 20
     private var raw: UnsafeMutableRawPointer?
     private var rawPos = 0
     private var rawEnd = 0
     private var fileEOF = false
-    private var dctx: OpaquePointer?
-    private var frameUnfinished = true
+    private var decoder: StreamDecoder?
     private var outputMayBePending = false
 
     public init(path: String) throws {
@@ -45,13 +42,15 @@ public final class LineReader {
             close()
             throw error
         }
-        let p = text.assumingMemoryBound(to: UInt8.self)
-        if got >= 4 && p[0] == Zstd.magic[0] && p[1] == Zstd.magic[1] && p[2] == Zstd.magic[2] && p[3] == Zstd.magic[3] {
-            guard let ctx = ZSTD_createDCtx() else {
-                close()
-                throw PrefkitError("\(path): cannot allocate zstd decoder")
-            }
-            dctx = ctx
+        let found: StreamDecoder?
+        do {
+            found = try StreamDecoders.forMagic(UnsafeRawBufferPointer(start: text, count: got), path: path)
+        } catch {
+            close()
+            throw error
+        }
+        if let found {
+            decoder = found
             // Swap roles: what we read is compressed input, not text.
             raw = text
             rawEnd = got
@@ -70,10 +69,7 @@ public final class LineReader {
             closeDescriptor(fd)
             fd = -1
         }
-        if let dctx {
-            ZSTD_freeDCtx(dctx)
-            self.dctx = nil
-        }
+        decoder = nil
         raw?.deallocate()
         raw = nil
         if textCapacity > 0 {
@@ -132,7 +128,7 @@ public final class LineReader {
             text = grown
             textCapacity *= 2
         }
-        if dctx == nil {
+        if decoder == nil {
             let n = try IOPosix.readSome(fd, text + end, textCapacity - end, path: path)
             if n == 0 { textEOF = true }
             end += n
@@ -142,6 +138,7 @@ public final class LineReader {
     }
 
     private func decodeMore() throws {
+        guard let decoder else { return }
         while true {
             if rawPos == rawEnd && !fileEOF {
                 rawEnd = try IOPosix.readSome(fd, raw!, Self.chunkSize, path: path)
@@ -149,22 +146,22 @@ public final class LineReader {
                 if rawEnd == 0 { fileEOF = true }
             }
             if rawPos == rawEnd && fileEOF && !outputMayBePending {
-                if frameUnfinished { throw PrefkitError("\(path): truncated zstd stream") }
+                if !decoder.atBoundary { throw PrefkitError("\(path): truncated \(decoder.name) stream") }
                 textEOF = true
                 return
             }
-            var input = ZSTD_inBuffer(src: raw! + rawPos, size: rawEnd - rawPos, pos: 0)
-            var output = ZSTD_outBuffer(dst: text + end, size: textCapacity - end, pos: 0)
-            let r = ZSTD_decompressStream(dctx, &output, &input)
-            if ZSTD_isError(r) != 0 {
-                throw PrefkitError("\(path): corrupt zstd stream: \(String(cString: ZSTD_getErrorName(r)))")
-            }
-            rawPos += input.pos
-            end += output.pos
-            frameUnfinished = r != 0
+            let room = textCapacity - end
+            let (consumed, produced) = try decoder.decode(UnsafeRawBufferPointer(start: raw! + rawPos, count: rawEnd - rawPos),
+                                                          into: UnsafeMutableRawBufferPointer(start: text + end, count: room))
+            rawPos += consumed
+            end += produced
             // A full output buffer may mean the decoder still holds data.
-            outputMayBePending = output.pos == output.size
-            if output.pos > 0 { return }
+            outputMayBePending = produced == room
+            if produced > 0 { return }
+            if consumed == 0 && rawPos < rawEnd {
+                // No progress with input left and room to write: the decoder is stuck on bad data.
+                throw PrefkitError("\(path): corrupt \(decoder.name) stream")
+            }
         }
     }
 }
