@@ -8,6 +8,8 @@ public struct PreferenceFlags: ParsableArguments {
     @Option(help: "Prompt template for string prompts and message lists (plain: none).") public var template: PromptTemplate = .plain
     @Option(help: "Name of the optional per-pair margin field.") public var marginField = "margin"
     @Option(help: "What to do with records that cannot be used.") public var onBadRecord: BadRecordPolicy = .fail
+    @Option(help: "Which column fills each field: FIELD=COLUMN,… (e.g. prompt=question,chosen=response_a,rejected=response_b).")
+    public var columns: String?
     public init() {}
 
     public func options(maxLength: Int, dropLong: Bool) throws -> PreferenceLoadOptions {
@@ -15,6 +17,7 @@ public struct PreferenceFlags: ParsableArguments {
         var o = PreferenceLoadOptions()
         o.format = format; o.template = template; o.preference = preference; o.marginField = marginField
         o.policy = onBadRecord; o.truncation.maxLength = maxLength; o.truncation.dropLong = dropLong
+        o.columns = try columns.map(ColumnMapping.init(parsing:)) ?? ColumnMapping()
         return o
     }
 }

@@ -23,6 +23,8 @@ struct Generate: ParsableCommand {
     @Option(help: "Sequences decoded together.") var batchSize = 8
     @Option(parsing: .upToNextOption, help: "Stop strings: the response is cut before the first one.")
     var stop: [String] = []
+    @Option(help: "Which column fills each field: FIELD=COLUMN,… (e.g. prompt=question, messages=conversation, id=uid).")
+    var columns: String?
     @Option(help: "Decode-time weights (bf16: half the bytes read per token).") var weightsDtype: WeightsDType = .f32
 
     var options: GenerationOptions {
@@ -39,11 +41,17 @@ struct Generate: ParsableCommand {
 
     func validate() throws {
         try validating { try options.validate() }
+        try validating { _ = try columnMapping() }
+    }
+
+    func columnMapping() throws -> ColumnMapping {
+        try columns.map(ColumnMapping.init(parsing:)) ?? ColumnMapping()
     }
 
     func run() throws {
         try runStage {
-            let job = GenerateJob(modelPath: model.model, promptsPath: prompts, outPath: out, template: template, options: options)
+            var job = GenerateJob(modelPath: model.model, promptsPath: prompts, outPath: out, template: template, options: options)
+            job.columns = try columnMapping()
             let interactive = isInteractive
             var nextReport = 0.1
             let s = try job.run { p in

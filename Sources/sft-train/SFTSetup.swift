@@ -13,7 +13,8 @@ struct SFTSetup {
     static let minimumVocabSize = 256 + specials.count
 
     static func startingPoint(model: String?, initConfig: String?, tokenizerPath: String?, vocabSize: Int,
-                              data: String, template: PromptTemplate, maxLength: Int, seed: UInt64) throws -> SFTSetup {
+                              data: String, template: PromptTemplate, maxLength: Int, seed: UInt64,
+                              columns: ColumnMapping) throws -> SFTSetup {
         if let dir = model {
             let md = try ModelDirectory.load(dir)
             return SFTSetup(model: md.model, tokenizer: md.tokenizer, eos: md.eosTokenId, pad: md.padTokenId)
@@ -26,7 +27,7 @@ struct SFTSetup {
             tok = try Tokenizer(path: t)
         } else {
             guard vocabSize >= Self.minimumVocabSize else { throw PrefkitError("--vocab-size must be at least \(Self.minimumVocabSize)") }
-            tok = Tokenizer.train(corpus: try corpus(data), vocabSize: vocabSize, specials: specials)
+            tok = Tokenizer.train(corpus: try corpus(data, columns: columns), vocabSize: vocabSize, specials: specials)
         }
         // ChatML ends turns with <|im_end|>; other templates end a completion with <|endoftext|>.
         let eosName = template == .chatml ? "<|im_end|>" : "<|endoftext|>"
@@ -50,12 +51,12 @@ struct SFTSetup {
     }
 
     /// Every text field of the data, for training the tokenizer.
-    static func corpus(_ path: String) throws -> [String] {
+    static func corpus(_ path: String, columns: ColumnMapping) throws -> [String] {
         var texts: [String] = [], lines = 0
-        // Broken lines are left to SFTData.load, which applies --on-bad-record to them.
+        // Broken lines (and unmapped ones) are left to SFTData.load, which applies --on-bad-record to them.
         try JSONL.forEachLine(path) { _, parsed in
             lines += 1
-            guard case .record(let rec) = parsed else { return }
+            guard case .record(let raw) = parsed, let rec = try? columns.apply(raw).get() else { return }
             for key in ["text", "prompt", "completion", "chosen", "rejected", "response"] {
                 if let s = rec[key]?.stringValue { texts.append(s) }
                 if let m = RecordText.messages(rec[key]) { texts += m.map(\.content) }

@@ -19,6 +19,8 @@ struct SFTTrain: ParsableCommand {
     @Option(help: "Prompt template: plain, chatml or qa.") var template: PromptTemplate = .plain
     @Option(help: "Longest sequence in tokens; longer ones keep their start.") var maxLength = 512
     @Option(help: "fail (default) or skip records that cannot be used.") var onBadRecord: BadRecordPolicy = .fail
+    @Option(help: "Which column fills each field: FIELD=COLUMN,… (e.g. prompt=instruction,completion=output or text=content).")
+    var columns: String?
     @OptionGroup var train: TrainingFlags
 
     func validate() throws {
@@ -29,6 +31,7 @@ struct SFTTrain: ParsableCommand {
             throw ValidationError("--tokenizer is for a from-scratch model (--init-config); --model brings its own")
         }
         guard maxLength > 1 else { throw ValidationError("--max-length must be at least 2") }
+        try validating { _ = try columnMapping() }
         if vocabSize != nil && (model != nil || tokenizer != nil) {
             throw ValidationError("--vocab-size sizes the BPE trained on the data: not with --model or --tokenizer")
         }
@@ -37,19 +40,24 @@ struct SFTTrain: ParsableCommand {
         }
     }
 
+    func columnMapping() throws -> ColumnMapping {
+        try columns.map(ColumnMapping.init(parsing:)) ?? ColumnMapping()
+    }
+
     func run() throws {
         try runStage {
             let opts = try train.options(defaultLR: 2e-5, defaultEpochs: 3)
             let start = try SFTSetup.startingPoint(model: model, initConfig: initConfig, tokenizerPath: tokenizer,
                                                    vocabSize: vocabSize ?? 1024, data: data, template: template,
-                                                   maxLength: maxLength, seed: opts.seed)
+                                                   maxLength: maxLength, seed: opts.seed, columns: try columnMapping())
             let (examples, report) = try SFTData.load(data, tokenizer: start.tokenizer, template: template,
-                                                      eos: start.eos, maxLength: maxLength, policy: onBadRecord)
+                                                      eos: start.eos, maxLength: maxLength, policy: onBadRecord,
+                                                      columns: try columnMapping())
             if !opts.quiet { FileHandleStderr.write("\(data): \(report)\n") }
             var evalExamples: [SFTExample] = []
             if let e = evalData {
                 let (ex, er) = try SFTData.load(e, tokenizer: start.tokenizer, template: template, eos: start.eos,
-                                                maxLength: maxLength, policy: onBadRecord)
+                                                maxLength: maxLength, policy: onBadRecord, columns: try columnMapping())
                 evalExamples = ex
                 if !opts.quiet { FileHandleStderr.write("\(e): \(er)\n") }
             }

@@ -6,6 +6,8 @@ public enum BadRecordPolicy: String, CaseIterable { case fail, skip }
 public struct DataReport: CustomStringConvertible {
     public var records = 0, used = 0, skipped = 0, truncated = 0, droppedTooLong = 0
     public var firstProblem: String? = nil
+    /// `--columns`: applied to every record before the reader sees it.
+    public var columns = ColumnMapping()
     public init() {}
     public var description: String {
         var s = "\(used) of \(records) records used"
@@ -33,7 +35,11 @@ extension DataReport {
             records += 1
             let here = "\(path):\(line)"
             switch parsed {
-            case .record(let r): try body(line, here, r, &self)
+            case .record(let r):
+                switch columns.apply(r) {
+                case .success(let mapped): try body(line, here, mapped, &self)
+                case .failure(let e): try bad(here, e.message, policy: policy)
+                }
             case .malformed(let why): try bad(here, why, policy: policy)
             }
         }

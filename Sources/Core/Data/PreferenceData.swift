@@ -12,6 +12,8 @@ public struct PreferenceLoadOptions {
     public var preference: PKUPreference = .better
     public var marginField = "margin"
     public var policy: BadRecordPolicy = .fail
+    /// `--columns`: which of the file's columns fills each field.
+    public var columns = ColumnMapping()
     public init() {}
 }
 
@@ -20,6 +22,7 @@ public enum PreferenceData {
                             options o: PreferenceLoadOptions) throws -> ([PreferencePair], DataReport) {
         var pairs: [PreferencePair] = []
         var report = DataReport()
+        report.columns = o.columns
         var firstLineOfId: [String: Int] = [:]
         try report.forEachRecord(path, policy: o.policy) { line, here, rec, report in
             guard rec.objectValue != nil else { try report.bad(here, "expected a JSON object", policy: o.policy); return }

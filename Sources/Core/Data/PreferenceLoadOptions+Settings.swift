@@ -6,6 +6,6 @@ extension PreferenceLoadOptions {
         return "format=\(format.rawValue) preference=\(preference.rawValue) template=\(template.rawValue) "
             + "max_length=\(t.maxLength ?? -1) max_prompt_length=\(t.maxPromptLength ?? -1) "
             + "max_completion_length=\(t.maxCompletionLength ?? -1) truncation_mode=\(t.mode.rawValue) "
-            + "margin_field=\(marginField)"
+            + "margin_field=\(marginField)" + (columns.isEmpty ? "" : " columns=\(columns.description)")
     }
 }

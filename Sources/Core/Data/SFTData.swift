@@ -14,9 +14,10 @@ public enum SFTData {
     /// Reads {"prompt","completion"}, {"text"} (every token scored) or {"messages"} (the last
     /// assistant turn is the completion). Sequences over maxLength keep their start.
     public static func load(_ path: String, tokenizer: Tokenizer, template: PromptTemplate, eos: Int,
-                            maxLength: Int, policy: BadRecordPolicy) throws -> ([SFTExample], DataReport) {
+                            maxLength: Int, policy: BadRecordPolicy, columns: ColumnMapping = ColumnMapping()) throws -> ([SFTExample], DataReport) {
         var out: [SFTExample] = []
         var report = DataReport()
+        report.columns = columns
         try report.forEachRecord(path, policy: policy) { line, here, rec, report in
             var prompt: [Int] = [], completion: [Int] = []
             if let text = rec["text"]?.stringValue {

@@ -30,7 +30,8 @@ public enum ScoreInput {
     public static func load(_ path: String, tokenizer: Tokenizer, eos: Int, preference o: PreferenceLoadOptions,
                             label: String?) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         // Malformed lines do not decide the kind; the loaders apply the bad-record policy to them.
-        let (first, hasLines) = try JSONL.firstRecord(path)
+        let (unmapped, hasLines) = try JSONL.firstRecord(path)
+        let first = unmapped.map { (try? o.columns.apply($0).get()) ?? $0 }
         guard hasLines else { throw PrefkitError("\(path): no records: nothing to do") }
         if let f = first, f["response"] == nil && (f["chosen"] != nil || f["rejected"] != nil || f["response_0"] != nil) {
             let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
@@ -46,7 +47,7 @@ public enum ScoreInput {
             return (out, .pairs, report)
         }
         return try generations(path, tokenizer: tokenizer, eos: eos, truncation: o.truncation, policy: o.policy,
-                               template: o.template, label: label ?? "generated")
+                               template: o.template, label: label ?? "generated", columns: o.columns)
     }
 
     /// A JSON list of token ids, or nil when it is not one.
@@ -62,9 +63,11 @@ public enum ScoreInput {
     }
 
     static func generations(_ path: String, tokenizer: Tokenizer, eos: Int, truncation: TruncationOptions,
-                            policy: BadRecordPolicy, template: PromptTemplate, label: String) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
+                            policy: BadRecordPolicy, template: PromptTemplate, label: String,
+                            columns: ColumnMapping) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         var out: [ScoreSample] = []
         var report = DataReport()
+        report.columns = columns
         try report.forEachRecord(path, policy: policy) { line, here, rec, report in
             guard let rendered = RecordText.prompt(rec["prompt"], template: template), let response = rec["response"]?.stringValue else {
                 try report.bad(here, "expected {\"prompt\",\"response\"} strings (generations) or chosen/rejected (preference data)", policy: policy)

@@ -12,6 +12,8 @@ public struct GenerateJob {
     /// tokenizer has <|im_start|>, else plain.
     public var template: PromptTemplate?
     public var options: GenerationOptions
+    /// `--columns`: which column of the prompts file is the prompt (or messages, id).
+    public var columns = ColumnMapping()
 
     public init(modelPath: String, promptsPath: String, outPath: String, template: PromptTemplate? = nil,
                 options: GenerationOptions = GenerationOptions()) {
@@ -39,7 +41,7 @@ public struct GenerateJob {
         let dir = try ModelDirectory.load(modelPath)
         let trained = (Provenance.read(dir.path)?["template"] as? String).flatMap(PromptTemplate.init(rawValue:))
         let tmpl = template ?? trained ?? (dir.tokenizer.tokenId("<|im_start|>") != nil ? .chatml : .plain)
-        let records = try PromptRecord.readAll(promptsPath, template: tmpl)
+        let records = try PromptRecord.readAll(promptsPath, template: tmpl, columns: columns)
         var ids: [[Int]] = []
         for (line, r) in records {
             let t = dir.tokenizer.encode(r.text)

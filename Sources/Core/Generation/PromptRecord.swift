@@ -44,10 +44,16 @@ public struct PromptRecord {
         }
     }
 
-    public static func readAll(_ path: String, template: PromptTemplate) throws -> [(line: Int, record: PromptRecord)] {
+    public static func readAll(_ path: String, template: PromptTemplate,
+                               columns: ColumnMapping = ColumnMapping()) throws -> [(line: Int, record: PromptRecord)] {
         var out: [(line: Int, record: PromptRecord)] = []
         try JSONL.forEachRecord(path) { line, r in
-            out.append((line: line, record: try parse(r, line: line, source: path, template: template)))
+            let mapped: JSONValue
+            switch columns.apply(r) {
+            case .success(let m): mapped = m
+            case .failure(let e): throw PrefkitError("\(path):\(line): \(e.message)")
+            }
+            out.append((line: line, record: try parse(mapped, line: line, source: path, template: template)))
         }
         return out
     }
