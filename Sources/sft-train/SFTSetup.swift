@@ -54,7 +54,7 @@ struct SFTSetup {
     static func corpus(_ path: String, columns: ColumnMapping) throws -> [String] {
         var texts: [String] = [], lines = 0
         // Broken lines (and unmapped ones) are left to SFTData.load, which applies --on-bad-record to them.
-        try JSONL.forEachLine(path) { _, parsed in
+        try JSONL.forEachLine(path) { _, _, parsed in
             lines += 1
             guard case .record(let raw) = parsed, let rec = try? columns.apply(raw).get() else { return }
             for key in ["text", "prompt", "completion", "chosen", "rejected", "response"] {

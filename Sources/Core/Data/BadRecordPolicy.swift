@@ -31,9 +31,8 @@ extension DataReport {
     /// other bad record. body gets the report to count what it uses, skips or cuts.
     public mutating func forEachRecord(_ path: String, policy: BadRecordPolicy,
                                        _ body: (_ line: Int, _ here: String, _ record: JSONValue, _ report: inout DataReport) throws -> Void) throws {
-        try JSONL.forEachLine(path) { line, parsed in
+        try JSONL.forEachLine(path) { line, here, parsed in
             records += 1
-            let here = "\(path):\(line)"
             switch parsed {
             case .record(let r):
                 switch columns.apply(r) {

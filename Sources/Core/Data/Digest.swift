@@ -14,10 +14,14 @@ public struct Digest {
     public var hex: String { let s = String(value, radix: 16); return String(repeating: "0", count: 16 - s.count) + s }
 
     /// Digest of a file's decompressed content, so foo.jsonl and foo.jsonl.zst agree.
-    public static func ofFile(_ path: String) throws -> String {
+    /// Digest of the lines of a data spec's files (see DataFiles), in order: one file gives
+    /// the digest of its lines, as before globs and hf: existed.
+    public static func ofFile(_ spec: String) throws -> String {
         var d = Digest()
-        let reader = try LineReader(path: path)
-        while let (_, line) = try reader.nextLine() { d.update(line); d.update([10]) }
+        for path in try DataFiles.resolve(spec) {
+            let reader = try LineReader(path: path)
+            while let (_, line) = try reader.nextLine() { d.update(line); d.update([10]) }
+        }
         return d.hex
     }
 

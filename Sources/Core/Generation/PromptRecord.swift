@@ -11,8 +11,8 @@ public struct PromptRecord {
     /// Top-level fields besides id / prompt / messages, copied to the output.
     public let extra: [(String, JSONValue)]
 
-    public static func parse(_ record: JSONValue, line: Int, source: String, template: PromptTemplate) throws -> PromptRecord {
-        let at = "\(source):\(line)"
+    /// `line` numbers the record (its id when it has none); `at` says where it is ("file:line").
+    public static func parse(_ record: JSONValue, line: Int, at: String, template: PromptTemplate) throws -> PromptRecord {
         guard let members = record.objectValue else { throw PrefkitError("\(at): a prompt record must be a JSON object") }
         let id = record["id"] ?? .string(String(line))
         let prompt: JSONValue, text: String
@@ -47,13 +47,16 @@ public struct PromptRecord {
     public static func readAll(_ path: String, template: PromptTemplate,
                                columns: ColumnMapping = ColumnMapping()) throws -> [(line: Int, record: PromptRecord)] {
         var out: [(line: Int, record: PromptRecord)] = []
-        try JSONL.forEachRecord(path) { line, r in
-            let mapped: JSONValue
-            switch columns.apply(r) {
-            case .success(let m): mapped = m
-            case .failure(let e): throw PrefkitError("\(path):\(line): \(e.message)")
+        // Files of a glob or an hf: dataset in order; a line that is not JSON stops the read.
+        try JSONL.forEachLine(path) { line, at, parsed in
+            guard case .record(let r) = parsed else {
+                if case .malformed(let why) = parsed { throw PrefkitError("\(at): \(why)") }
+                return
             }
-            out.append((line: line, record: try parse(mapped, line: line, source: path, template: template)))
+            switch columns.apply(r) {
+            case .success(let mapped): out.append((line: line, record: try parse(mapped, line: line, at: at, template: template)))
+            case .failure(let e): throw PrefkitError("\(at): \(e.message)")
+            }
         }
         return out
     }

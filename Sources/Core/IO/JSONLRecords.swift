@@ -7,29 +7,40 @@ public enum JSONLLine {
 }
 
 extension JSONL {
-    /// Every non-blank line of the file in order, parsed or with the parser's complaint
-    /// (without the file:line prefix: the caller adds it).
-    public static func forEachLine(_ path: String, _ body: (_ line: Int, _ parsed: JSONLLine) throws -> Void) throws {
-        let reader = try LineReader(path: path)
-        while let (number, parsed) = try reader.withNextLine({ number, bytes -> (Int, JSONLLine?) in
-            if isBlank(bytes) { return (number, nil) }
-            do { return (number, .record(try JSONValue.parse(bytes))) } catch let e as PrefkitError {
-                return (number, .malformed("not a JSON record: \(e.message)"))
+    /// Every non-blank line of the data (`spec`: a file, a glob or hf:…, see DataFiles) in order,
+    /// parsed or with the parser's complaint (without the location prefix: the caller adds it).
+    /// `line` counts lines across all files, so it can stand in for a missing id; `location` is
+    /// "file:line" of the file the line is in.
+    public static func forEachLine(_ spec: String,
+                                   _ body: (_ line: Int, _ location: String, _ parsed: JSONLLine) throws -> Void) throws {
+        var offset = 0
+        for path in try DataFiles.resolve(spec) {
+            let reader = try LineReader(path: path)
+            var last = 0
+            while let (number, parsed) = try reader.withNextLine({ number, bytes -> (Int, JSONLLine?) in
+                if isBlank(bytes) { return (number, nil) }
+                do { return (number, .record(try JSONValue.parse(bytes))) } catch let e as PrefkitError {
+                    return (number, .malformed("not a JSON record: \(e.message)"))
+                }
+            }) {
+                last = number
+                if let parsed { try body(offset + number, "\(path):\(number)", parsed) }
             }
-        }) {
-            if let parsed { try body(number, parsed) }
+            offset += last
         }
     }
 
-    /// The first line that parses as JSON, and whether the file has any non-blank line at all,
-    /// reading no further than that line: enough to tell a file's kind without parsing it twice.
-    public static func firstRecord(_ path: String) throws -> (record: JSONValue?, hasLines: Bool) {
-        let reader = try LineReader(path: path)
+    /// The first line of the data that parses as JSON, and whether it has any non-blank line at
+    /// all, reading no further than that line: enough to tell its kind without parsing it twice.
+    public static func firstRecord(_ spec: String) throws -> (record: JSONValue?, hasLines: Bool) {
         var hasLines = false
-        while let (_, bytes) = try reader.nextLine() {
-            if isBlank(bytes) { continue }
-            hasLines = true
-            if let v = try? JSONValue.parse(bytes) { return (v, true) }
+        for path in try DataFiles.resolve(spec) {
+            let reader = try LineReader(path: path)
+            while let (_, bytes) = try reader.nextLine() {
+                if isBlank(bytes) { continue }
+                hasLines = true
+                if let v = try? JSONValue.parse(bytes) { return (v, true) }
+            }
         }
         return (nil, hasLines)
     }

@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// What a `--data` (or `--eval-data`, `--prompts`) value names: one file, a glob of files read
+/// in sorted order (`dir/train-*.jsonl.gz`), or `hf:ORG/NAME[:SPLIT]`, a dataset in the Hugging
+/// Face cache (offline: the files of the snapshot `refs/main` points at, for that split).
+public enum DataFiles {
+    /// File extensions the record readers take, plain or compressed.
+    static let readable = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".json"]
+    /// Formats a dataset may ship that prefkit does not read yet.
+    static let notYet = [".parquet", ".arrow"]
+
+    public static func resolve(_ spec: String, env: [String: String] = ProcessInfo.processInfo.environment) throws -> [String] {
+        if spec.hasPrefix("hf:") { return try hubDataset(String(spec.dropFirst(3)), env: env) }
+        if FileManager.default.fileExists(atPath: spec) || !spec.contains(where: { "*?[".contains($0) }) { return [spec] }
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard glob(spec, 0, nil, &g) == 0, g.gl_pathc > 0 else { throw PrefkitError("\(spec): no files match") }
+        var files: [String] = []
+        for i in 0..<Int(g.gl_pathc) {
+            if let p = g.gl_pathv[i] { files.append(String(cString: p)) }
+        }
+        return files.sorted()
+    }
+
+    /// hf:ORG/NAME[:SPLIT] (split default train): the snapshot's files of that split, where a
+    /// file belongs to a split when a folder on its path is named after it or its name starts
+    /// with it (train.jsonl, train-00000-of-00002.jsonl.gz, harmless-base/train.jsonl.gz).
+    static func hubDataset(_ spec: String, env: [String: String]) throws -> [String] {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        let repo = parts[0]
+        let split = parts.count > 1 ? parts[1] : "train"
+        guard let (name, revision) = HFCache.parseRepoId(repo), !split.isEmpty else {
+            throw PrefkitError("hf:\(spec): expected hf:ORG/NAME[:SPLIT]")
+        }
+        let folder = "datasets--" + name.replacingOccurrences(of: "/", with: "--")
+        let dirs = HFCache.hubDirectories(env)
+        guard let base = dirs.map({ $0 + "/" + folder }).first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw PrefkitError("hf:\(spec): no Hugging Face cache entry \(folder) (looked in \(dirs.joined(separator: ", "))); download it with: hf download \(name) --repo-type dataset")
+        }
+        let commit = (try? String(contentsOfFile: base + "/refs/" + revision, encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? revision
+        let snapshot = base + "/snapshots/" + commit
+        let all = ((FileManager.default.enumerator(atPath: snapshot)?.allObjects as? [String]) ?? []).sorted()
+        func inSplit(_ rel: String) -> Bool {
+            let comps = rel.split(separator: "/").map(String.init)
+            guard let file = comps.last else { return false }
+            if comps.dropLast().contains(split) { return true }
+            return file.hasPrefix(split) && file.dropFirst(split.count).first.map { "-_.".contains($0) } == true
+        }
+        let candidates = all.filter(inSplit)
+        let files = candidates.filter { rel in readable.contains { rel.hasSuffix($0) } }.map { snapshot + "/" + $0 }
+        if files.isEmpty {
+            if let other = candidates.first(where: { rel in notYet.contains { rel.hasSuffix($0) } }) {
+                throw PrefkitError("hf:\(spec): the split's files are Parquet/Arrow (\(other)), which prefkit does not read yet; convert them to JSONL (datasets: ds.to_json(\"\(split).jsonl\"))")
+            }
+            throw PrefkitError("hf:\(spec): no \(split) files (\(readable.joined(separator: ", "))) in \(snapshot)")
+        }
+        return files
+    }
+}
