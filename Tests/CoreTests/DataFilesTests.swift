@@ -4,7 +4,7 @@ import XCTest
 
 /// `--data` as a glob of shards or hf:ORG/NAME[:SPLIT] from a fake Hugging Face cache: the
 /// records are the shards' in sorted order, locations name the real file, ids made from line
-/// numbers stay unique across shards, and what cannot be read yet (Parquet) says so.
+/// numbers stay unique across shards, and what cannot be read yet (Arrow) says so.
 final class DataFilesTests: XCTestCase {
     var examples: String {
         var root = URL(fileURLWithPath: #filePath)
@@ -55,12 +55,12 @@ final class DataFilesTests: XCTestCase {
         try ArtifactFile.writeAtomically(base + "/refs/main", string: commit, compress: false)
         try ArtifactFile.writeAtomically(snap + "/harmless-base/test.jsonl", string: "{\"prompt\":\"q\",\"chosen\":\"a\",\"rejected\":\"b\"}\n", compress: false)
         try FileManager.default.createDirectory(atPath: snap + "/data", withIntermediateDirectories: true)
-        try ArtifactFile.writeAtomically(snap + "/data/validation-00000-of-00001.parquet", string: "PAR1", compress: false)
+        try ArtifactFile.writeAtomically(snap + "/data/validation-00000-of-00001.arrow", string: "ARROW1", compress: false)
         let env = ["HF_HOME": home]
         XCTAssertEqual(try DataFiles.resolve("hf:acme/prefs", env: env).count, 2, "train is the default split")
         XCTAssertEqual(try DataFiles.resolve("hf:acme/prefs:test", env: env), [snap + "/harmless-base/test.jsonl"])
         XCTAssertThrowsError(try DataFiles.resolve("hf:acme/prefs:validation", env: env)) { e in
-            XCTAssert("\(e)".contains("Parquet/Arrow") && "\(e)".contains("does not read yet"), "\(e)")
+            XCTAssert("\(e)".contains("are Arrow") && "\(e)".contains("does not read yet"), "\(e)")
         }
         XCTAssertThrowsError(try DataFiles.resolve("hf:acme/none", env: env)) { e in
             XCTAssert("\(e)".contains("hf download acme/none --repo-type dataset"), "\(e)")

@@ -10,9 +10,16 @@ import Foundation
 /// Face cache (offline: the files of the snapshot `refs/main` points at, for that split).
 public enum DataFiles {
     /// File extensions the record readers take, plain or compressed.
-    static let readable = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".json"]
+    static let readable = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".json", ".parquet"]
     /// Formats a dataset may ship that prefkit does not read yet.
-    static let notYet = [".parquet", ".arrow"]
+    static let notYet = [".arrow"]
+
+    /// True when the file starts with Parquet's magic (PAR1).
+    public static func isParquet(_ path: String) throws -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        return [UInt8](h.readData(ofLength: 4)) == ParquetFile.magic
+    }
 
     public static func resolve(_ spec: String, env: [String: String] = ProcessInfo.processInfo.environment) throws -> [String] {
         if spec.hasPrefix("hf:") { return try hubDataset(String(spec.dropFirst(3)), env: env) }
@@ -56,7 +63,7 @@ public enum DataFiles {
         let files = candidates.filter { rel in readable.contains { rel.hasSuffix($0) } }.map { snapshot + "/" + $0 }
         if files.isEmpty {
             if let other = candidates.first(where: { rel in notYet.contains { rel.hasSuffix($0) } }) {
-                throw PrefkitError("hf:\(spec): the split's files are Parquet/Arrow (\(other)), which prefkit does not read yet; convert them to JSONL (datasets: ds.to_json(\"\(split).jsonl\"))")
+                throw PrefkitError("hf:\(spec): the split's files are Arrow (\(other)), which prefkit does not read yet; convert them to JSONL or Parquet (datasets: ds.to_json(\"\(split).jsonl\"))")
             }
             throw PrefkitError("hf:\(spec): no \(split) files (\(readable.joined(separator: ", "))) in \(snapshot)")
         }

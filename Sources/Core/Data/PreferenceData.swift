@@ -43,7 +43,8 @@ public enum PreferenceData {
                   let tr = o.truncation.apply(prompt: pIds, completion: rIds) else { report.droppedTooLong += 1; return }
             if tc.cut || tr.cut { report.truncated += 1 }
             var margin: Double? = nil
-            if let m = rec[o.marginField] {
+            // null is "no margin", as an optional column of a Parquet or datasets file holds it.
+            if let m = rec[o.marginField], !m.isNull {
                 guard let v = m.doubleValue, v.isFinite else { try report.bad(here, "\"\(o.marginField)\" must be a number", policy: o.policy); return }
                 margin = v
             }

@@ -15,6 +15,16 @@ extension JSONL {
                                    _ body: (_ line: Int, _ location: String, _ parsed: JSONLLine) throws -> Void) throws {
         var offset = 0
         for path in try DataFiles.resolve(spec) {
+            if try DataFiles.isParquet(path) {
+                // Rows of a Parquet file are records too; a row is its own "line".
+                var last = 0
+                try ParquetFile(path: path).forEachRecord { row, location, record in
+                    last = row
+                    try body(offset + row, location, .record(record))
+                }
+                offset += last
+                continue
+            }
             let reader = try LineReader(path: path)
             var last = 0
             while let (number, parsed) = try reader.withNextLine({ number, bytes -> (Int, JSONLLine?) in
@@ -35,6 +45,13 @@ extension JSONL {
     public static func firstRecord(_ spec: String) throws -> (record: JSONValue?, hasLines: Bool) {
         var hasLines = false
         for path in try DataFiles.resolve(spec) {
+            if try DataFiles.isParquet(path) {
+                var first: JSONValue? = nil
+                let file = try ParquetFile(path: path)
+                if let g = file.meta.rowGroups.first(where: { $0.rows > 0 }) { first = try file.readRowGroup(g, index: 0).first }
+                if let first { return (first, true) }
+                continue
+            }
             let reader = try LineReader(path: path)
             while let (_, bytes) = try reader.nextLine() {
                 if isBlank(bytes) { continue }
