@@ -17,7 +17,8 @@ enum ParquetCodecs {
         return out
     }
 
-    /// Snappy's raw block format: the uncompressed length, then literals and back-references.
+    /// Snappy's raw block format: the uncompressed length, then literals and back-references,
+    /// written into a buffer of exactly that length (every run checked against it).
     static func snappy(_ s: [UInt8], source: String) throws -> [UInt8] {
         func bad() -> PrefkitError { PrefkitError("\(source): corrupt snappy data") }
         var i = 0
@@ -32,43 +33,69 @@ enum ParquetCodecs {
             shift += 7
         }
         guard length <= 1 << 31 else { throw bad() }
-        var out: [UInt8] = []
-        out.reserveCapacity(Int(length))
-        func le(_ n: Int) throws -> Int {
-            guard n <= s.count - i else { throw bad() }
+        let n = Int(length)
+        var out = [UInt8](repeating: 0, count: n)
+        let ok = s.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in snappyBody(src, from: i, into: dst) }
+        }
+        guard ok else { throw bad() }
+        return out
+    }
+
+    /// The element stream of a snappy block into `dst`, which must end exactly full; false on
+    /// any run past the input or the output, or an offset before the start.
+    static func snappyBody(_ src: UnsafeBufferPointer<UInt8>, from start: Int, into dst: UnsafeMutableBufferPointer<UInt8>) -> Bool {
+        guard let d = dst.baseAddress, dst.count > 0 else { return start == src.count }
+        let n = dst.count
+        var i = start
+        var o = 0
+        @inline(__always) func le(_ k: Int, _ i: inout Int) -> Int? {
+            guard k <= src.count - i else { return nil }
             var v = 0
-            for k in 0..<n { v |= Int(s[i + k]) << (8 * k) }
-            i += n
+            for j in 0..<k { v |= Int(src[i + j]) << (8 * j) }
+            i += k
             return v
         }
-        func copy(_ offset: Int, _ n: Int) throws {
-            guard offset > 0, offset <= out.count, out.count + n <= Int(length) else { throw bad() }
-            let from = out.count - offset
-            for k in 0..<n { out.append(out[from + k]) }
-        }
-        while i < s.count {
-            let tag = s[i]
+        while i < src.count {
+            let tag = src[i]
             i += 1
+            var offset = 0
+            var len = 0
             switch tag & 3 {
             case 0:
-                var n = Int(tag >> 2) + 1
-                if n > 60 { n = try le(n - 60) + 1 }
-                guard n <= s.count - i, out.count + n <= Int(length) else { throw bad() }
-                out += s[i..<(i + n)]
-                i += n
+                len = Int(tag >> 2) + 1
+                if len > 60 {
+                    guard let l = le(len - 60, &i) else { return false }
+                    len = l + 1
+                }
+                guard len <= src.count - i, len <= n - o else { return false }
+                (d + o).update(from: src.baseAddress! + i, count: len)
+                i += len
+                o += len
                 continue
             case 1:
-                let n = Int((tag >> 2) & 7) + 4
-                let offset = (Int(tag >> 5) << 8) | (try le(1))
-                try copy(offset, n)
+                len = Int((tag >> 2) & 7) + 4
+                guard let low = le(1, &i) else { return false }
+                offset = (Int(tag >> 5) << 8) | low
             case 2:
-                try copy(try le(2), Int(tag >> 2) + 1)
+                guard let off = le(2, &i) else { return false }
+                offset = off
+                len = Int(tag >> 2) + 1
             default:
-                try copy(try le(4), Int(tag >> 2) + 1)
+                guard let off = le(4, &i) else { return false }
+                offset = off
+                len = Int(tag >> 2) + 1
             }
+            guard offset > 0, offset <= o, len <= n - o else { return false }
+            if offset >= len {
+                (d + o).update(from: d + o - offset, count: len)
+            } else {
+                // Overlapping: the copy repeats the last `offset` bytes.
+                for j in 0..<len { d[o + j] = d[o - offset + j] }
+            }
+            o += len
         }
-        guard out.count == Int(length) else { throw bad() }
-        return out
+        return o == n
     }
 
     /// LZ4's block format (LZ4_RAW): sequences of literals and overlapping matches.

@@ -77,17 +77,30 @@ public final class ParquetFile {
         guard group.rows >= 0, group.rows <= ParquetColumnReader.maxChunkValues, !group.columns.isEmpty || group.rows == 0 else {
             throw PrefkitError("\(path): row group \(g) declares \(group.rows) rows in \(group.columns.count) columns")
         }
+        // The chunks are read in file order, then decoded in parallel: columns are independent.
         var leaves: [Leaf] = []
+        var chunks: [[UInt8]] = []
         for c in group.columns {
-            var l = try leaf(c, group: g)
+            leaves.append(try leaf(c, group: g))
             guard c.start >= 4, c.compressedSize >= 0, c.compressedSize <= fileSize - c.start else {
                 throw PrefkitError("\(path): row group \(g): column \(c.path.joined(separator: ".")) lies outside the file")
             }
             try handle.seek(toOffset: UInt64(c.start))
-            let bytes = [UInt8](handle.readData(ofLength: c.compressedSize))
-            l.data = try ParquetColumnReader.read(bytes, c, maxRep: l.maxRep, maxDef: l.maxDef, source: "\(path): row group \(g)")
-            leaves.append(l)
+            chunks.append([UInt8](handle.readData(ofLength: c.compressedSize)))
         }
+        var decoded = [Result<ParquetColumnData, Error>](repeating: .success(ParquetColumnData()), count: leaves.count)
+        let source = "\(path): row group \(g)"
+        decoded.withUnsafeMutableBufferPointer { out in
+            let slots = out.baseAddress!
+            Parallel.forRange(leaves.count) { lo, hi in
+                for k in lo..<hi {
+                    // Each worker writes only its own slots.
+                    slots[k] = Result { try ParquetColumnReader.read(chunks[k], leaves[k].chunk, maxRep: leaves[k].maxRep,
+                                                                     maxDef: leaves[k].maxDef, source: source) }
+                }
+            }
+        }
+        for k in leaves.indices { leaves[k].data = try decoded[k].get() }
         // Every row starts an entry (repetition level 0) in every column: checked before the
         // declared row count sizes anything.
         for l in leaves where l.data.rep.filter({ $0 == 0 }).count != group.rows {
@@ -106,6 +119,26 @@ public final class ParquetFile {
     /// One top-level column's value per row from its leaves' levels.
     func assemble(_ top: ParquetSchemaNode, _ leaves: [Leaf], rows: Int, group g: Int) throws -> [JSONValue] {
         let at = "\(path): row group \(g): column \(top.name)"
+        // A plain (optional or required) primitive column, the common case: one entry per row.
+        if leaves.count == 1, leaves[0].nodes.count == 1, leaves[0].maxRep == 0 {
+            let def = leaves[0].data.def
+            let values = leaves[0].data.values
+            let maxDef = leaves[0].maxDef
+            guard def.count == rows else { throw PrefkitError("\(at): \(def.count) entries for \(rows) rows") }
+            var out: [JSONValue] = []
+            out.reserveCapacity(rows)
+            var v = 0
+            for d in def {
+                if d == maxDef {
+                    guard v < values.count else { throw PrefkitError("\(at): fewer values than defined entries") }
+                    out.append(values[v])
+                    v += 1
+                } else {
+                    out.append(.null)
+                }
+            }
+            return out
+        }
         // Cursors: next entry and next present value of each leaf.
         var entry = [Int](repeating: 0, count: leaves.count)
         var value = [Int](repeating: 0, count: leaves.count)

@@ -22,7 +22,11 @@ struct ParquetBytes {
     }
 
     mutating func le(_ n: Int) throws -> UInt64 {
-        try take(n).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard n >= 0, n <= end - pos else { throw fail("a value runs past the page") }
+        var v: UInt64 = 0
+        for k in 0..<n { v |= UInt64(b[pos + k]) << (8 * UInt64(k)) }
+        pos += n
+        return v
     }
 
     mutating func varint() throws -> UInt64 {
@@ -83,11 +87,16 @@ struct ParquetBytes {
         case 4: for _ in 0..<count { out.append(.number(Double(Float(bitPattern: UInt32(try le(4)))))) }
         case 5: for _ in 0..<count { out.append(.number(Double(bitPattern: try le(8)))) }
         case 6:
-            for _ in 0..<count {
-                let n = Int(try le(4))
-                let bytes = try take(n)
-                guard let s = String(validating: bytes, as: UTF8.self) else { throw fail("a string that is not UTF-8") }
-                out.append(.string(s))
+            try b.withUnsafeBufferPointer { buf in
+                for _ in 0..<count {
+                    let n = Int(try le(4))
+                    guard n <= end - pos else { throw fail("a value runs past the page") }
+                    guard let s = String(validating: UnsafeBufferPointer(rebasing: buf[pos..<(pos + n)]), as: UTF8.self) else {
+                        throw fail("a string that is not UTF-8")
+                    }
+                    pos += n
+                    out.append(.string(s))
+                }
             }
         default: throw fail("physical type \(type) (INT96, FIXED_LEN_BYTE_ARRAY) is not supported")
         }

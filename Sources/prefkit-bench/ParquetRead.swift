@@ -1,0 +1,28 @@
+import ArgumentParser
+import Core
+import Foundation
+
+/// `prefkit-bench parquet FILE…`: streams every row of Parquet (or JSONL) files through the
+/// record layer the stages read with, and prints MB/s of input and peak RSS. For big files made
+/// outside the project (tools/fixtures/make_parquet_bench.py writes one).
+struct ParquetRead: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "parquet", abstract: "Time reading Parquet files as records.")
+    @Argument(help: "Files (a glob or hf: works too).") var files: [String]
+
+    func run() throws {
+        var bytes = 0
+        var rows = 0
+        let t0 = Date()
+        for spec in files {
+            for f in try DataFiles.resolve(spec) {
+                bytes += Int(((try? FileManager.default.attributesOfItem(atPath: f))?[.size] as? NSNumber)?.intValue ?? 0)
+            }
+            try JSONL.forEachLine(spec) { _, _, parsed in
+                if case .record = parsed { rows += 1 }
+            }
+        }
+        let dt = Date().timeIntervalSince(t0)
+        print(String(format: "parquet_read: %d rows, %.1f MB in %.2f s: %.1f MB/s, %.0f rows/s, peak RSS %.0f MiB",
+                     rows, Double(bytes) / 1e6, dt, Double(bytes) / 1e6 / dt, Double(rows) / dt, peakRSSMiB()))
+    }
+}
