@@ -106,14 +106,29 @@ public final class ParquetFile {
         for l in leaves where l.data.rep.filter({ $0 == 0 }).count != group.rows {
             throw PrefkitError("\(path): row group \(g): column \(l.chunk.path.joined(separator: ".")) holds \(l.data.rep.filter { $0 == 0 }.count) rows, the metadata says \(group.rows)")
         }
-        var records = [[(String, JSONValue)]](repeating: [], count: group.rows)
-        for top in meta.schema.children {
-            let mine = leaves.filter { $0.nodes.first?.name == top.name }
-            guard !mine.isEmpty else { continue }
-            let values = try assemble(top, mine, rows: group.rows, group: g)
-            for i in 0..<group.rows { records[i].append((top.name, values[i])) }
+        // Each top-level column assembles on its own (in parallel), then rows are zipped.
+        let tops = meta.schema.children.filter { top in leaves.contains { $0.nodes.first?.name == top.name } }
+        var columns = [Result<[JSONValue], Error>](repeating: .success([]), count: tops.count)
+        columns.withUnsafeMutableBufferPointer { out in
+            let slots = out.baseAddress!
+            Parallel.forRange(tops.count) { lo, hi in
+                for k in lo..<hi {
+                    // Each worker writes only its own slots.
+                    let mine = leaves.filter { $0.nodes.first?.name == tops[k].name }
+                    slots[k] = Result { try assemble(tops[k], mine, rows: group.rows, group: g) }
+                }
+            }
         }
-        return records.map { .object($0) }
+        let values = try columns.map { try $0.get() }
+        var records: [JSONValue] = []
+        records.reserveCapacity(group.rows)
+        for i in 0..<group.rows {
+            var fields: [(String, JSONValue)] = []
+            fields.reserveCapacity(tops.count)
+            for (k, top) in tops.enumerated() { fields.append((top.name, values[k][i])) }
+            records.append(.object(fields))
+        }
+        return records
     }
 
     /// One top-level column's value per row from its leaves' levels.
