@@ -28,7 +28,7 @@ final class ParquetTests: XCTestCase {
 
     func testEveryVariantReadsAsPyarrowDoes() throws {
         let expected = try JSONL.readAll(dir + "/expected.jsonl").map { canonical($0.record) }
-        let files = ioListDir(dir).filter { $0.hasSuffix(".parquet") }
+        let files = ioListDir(dir).filter { $0.hasPrefix("prefs-") && $0.hasSuffix(".parquet") }
         XCTAssertEqual(files.count, 20)
         for f in files {
             let got = try rows(dir + "/" + f).map(canonical)
@@ -76,5 +76,24 @@ final class ParquetTests: XCTestCase {
                 XCTAssert(e.message.contains(p), "\(name): \(e.message)")
             }
         }
+    }
+
+    /// KTO, SFT and prompts records from Parquet equal their JSONL twins through their readers.
+    func testOtherRecordKinds() throws {
+        let tok = FuzzSeeds.tokenizer
+        let (ktoP, _) = try KTOData.load(dir + "/kto.parquet", tokenizer: tok, eos: 0, options: PreferenceLoadOptions())
+        let (ktoJ, _) = try KTOData.load(dir + "/kto.jsonl", tokenizer: tok, eos: 0, options: PreferenceLoadOptions())
+        XCTAssertEqual(ktoP.count, 7)
+        XCTAssertEqual(ktoP.map(\.completion), ktoJ.map(\.completion))
+        XCTAssertEqual(ktoP.map(\.desirable), ktoJ.map(\.desirable))
+        let (sftP, _) = try SFTData.load(dir + "/sft.parquet", tokenizer: tok, template: .chatml, eos: 0, maxLength: 64, policy: .fail)
+        let (sftJ, _) = try SFTData.load(dir + "/sft.jsonl", tokenizer: tok, template: .chatml, eos: 0, maxLength: 64, policy: .fail)
+        XCTAssertEqual(sftP.count, 6)
+        XCTAssertEqual(sftP.map(\.completion), sftJ.map(\.completion))
+        XCTAssertEqual(sftP.map(\.prompt), sftJ.map(\.prompt))
+        let promptsP = try PromptRecord.readAll(dir + "/prompts.parquet", template: .plain)
+        let promptsJ = try PromptRecord.readAll(dir + "/prompts.jsonl", template: .plain)
+        XCTAssertEqual(promptsP.map(\.record.text), promptsJ.map(\.record.text))
+        XCTAssertEqual(promptsP.map { $0.record.id.stringValue }, ["p0", "p1", "p2", "p3"])
     }
 }
