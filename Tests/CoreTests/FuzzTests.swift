@@ -93,7 +93,7 @@ final class FuzzTests: XCTestCase {
     /// mutated pyarrow files must read or be refused naming the file.
     func testFuzzParquet() throws {
         let dir = fixturesDir() + "/parquet/"
-        let seeds = try ["prefs-none-v1-dict", "prefs-snappy-v2-plain", "prefs-lz4-v1-plain", "prefs-gzip-v2-dict", "prefs-zstd-v1-dict"]
+        let seeds = try ["prefs-none-v1-dict", "prefs-snappy-v2-plain", "prefs-lz4-v1-plain", "prefs-gzip-v2-dict", "prefs-zstd-v1-dict", "prefs-delta-v2"]
             .map { try ArtifactFile.readRaw(dir + $0 + ".parquet") }
         try fuzz("parquet", ext: "parquet", seeds: seeds, cases: 800) { path in
             try JSONL.forEachLine(path) { _, _, _ in }

@@ -29,7 +29,7 @@ final class ParquetTests: XCTestCase {
     func testEveryVariantReadsAsPyarrowDoes() throws {
         let expected = try JSONL.readAll(dir + "/expected.jsonl").map { canonical($0.record) }
         let files = ioListDir(dir).filter { $0.hasPrefix("prefs-") && $0.hasSuffix(".parquet") }
-        XCTAssertEqual(files.count, 20)
+        XCTAssertEqual(files.count, 22)
         for f in files {
             let got = try rows(dir + "/" + f).map(canonical)
             XCTAssertEqual(got.count, expected.count, f)

@@ -116,6 +116,14 @@ enum ParquetColumnReader {
                 guard i < dict.count else { throw PrefkitError("\(at): dictionary index \(i) of \(dict.count)") }
                 out.values.append(dict[i])
             }
+        case 5 where type == 1 || type == 2:
+            let ints = try q.deltaBinaryPacked(limit: present)
+            guard ints.count == present else { throw PrefkitError("\(at): \(ints.count) delta-encoded values for \(present) entries") }
+            out.values += ints.map { .number(Double(type == 1 ? Int64(Int32(truncatingIfNeeded: $0)) : $0)) }
+        case 6 where type == 6:
+            out.values += try q.strings(try q.deltaLengthByteArray(count: present))
+        case 7 where type == 6:
+            out.values += try q.strings(try q.deltaByteArray(count: present))
         case 3 where type == 0:
             // Booleans in v2 pages: RLE hybrid of width 1 behind a 4-byte length.
             let length = Int(try q.le(4))
@@ -124,7 +132,7 @@ enum ParquetColumnReader {
             q.pos += length
             out.values += try sub.hybrid(count: present, bitWidth: 1).map { .bool($0 == 1) }
         default:
-            throw PrefkitError("\(at): Parquet encoding \(encoding) is not supported yet (PLAIN and dictionary are; write with use_dictionary or without column_encoding)")
+            throw PrefkitError("\(at): Parquet encoding \(encoding) is not supported yet (PLAIN, dictionary, RLE booleans and the DELTA encodings are)")
         }
         out.rep += reps
         out.def += defs

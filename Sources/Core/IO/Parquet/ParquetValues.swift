@@ -102,4 +102,94 @@ struct ParquetBytes {
         }
         return out
     }
+
+    // MARK: delta encodings (what pyarrow writes when asked for them)
+
+    /// DELTA_BINARY_PACKED: a header (block size, miniblocks per block, total count, first
+    /// value), then per block the minimum delta, one bit width per miniblock, and the
+    /// miniblocks' deltas bit-packed. Miniblocks past the last value carry no bytes.
+    mutating func deltaBinaryPacked(limit: Int) throws -> [Int64] {
+        let blockSize = Int(try varint())
+        let miniblocks = Int(try varint())
+        let total = Int(try varint())
+        guard blockSize > 0, blockSize % 128 == 0, blockSize <= 1 << 16, miniblocks > 0, blockSize % miniblocks == 0,
+              (blockSize / miniblocks) % 32 == 0, total >= 0, total <= limit else {
+            throw fail("a delta header (block \(blockSize), miniblocks \(miniblocks), values \(total))")
+        }
+        let perMini = blockSize / miniblocks
+        var out: [Int64] = []
+        out.reserveCapacity(total)
+        let z = try varint()
+        var last = Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1)))
+        if total > 0 { out.append(last) }
+        while out.count < total {
+            let zm = try varint()
+            let minDelta = Int64(bitPattern: (zm >> 1) ^ (0 &- (zm & 1)))
+            let widths = try take(miniblocks).map(Int.init)
+            for w in widths where out.count < total {
+                guard w <= 64 else { throw fail("a delta bit width of \(w)") }
+                let bytes = try take(perMini * w / 8)
+                var acc: UInt64 = 0
+                var have = 0
+                var k = bytes.startIndex
+                for _ in 0..<perMini {
+                    var v: UInt64 = 0
+                    if w > 0 {
+                        // Gather w bits LSB first (w may be up to 64: two words' worth).
+                        var got = 0
+                        while got < w {
+                            if have == 0 {
+                                acc = UInt64(bytes[k])
+                                k += 1
+                                have = 8
+                            }
+                            let n = min(w - got, have)
+                            v |= (acc & ((1 << UInt64(n)) - 1)) << UInt64(got)
+                            acc >>= UInt64(n)
+                            have -= n
+                            got += n
+                        }
+                    }
+                    if out.count < total {
+                        last = last &+ minDelta &+ Int64(bitPattern: v)
+                        out.append(last)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// DELTA_LENGTH_BYTE_ARRAY: the lengths delta-packed, then the bytes back to back.
+    mutating func deltaLengthByteArray(count: Int) throws -> [[UInt8]] {
+        let lengths = try deltaBinaryPacked(limit: count)
+        guard lengths.count == count else { throw fail("\(lengths.count) lengths for \(count) values") }
+        return try lengths.map { n in
+            guard n >= 0, n <= Int64(end - pos) else { throw fail("a string runs past the page") }
+            return Array(try take(Int(n)))
+        }
+    }
+
+    /// DELTA_BYTE_ARRAY: prefix lengths shared with the previous value, then the suffixes.
+    mutating func deltaByteArray(count: Int) throws -> [[UInt8]] {
+        let prefixes = try deltaBinaryPacked(limit: count)
+        let suffixes = try deltaLengthByteArray(count: count)
+        guard prefixes.count == count else { throw fail("\(prefixes.count) prefixes for \(count) values") }
+        var out: [[UInt8]] = []
+        out.reserveCapacity(count)
+        var previous: [UInt8] = []
+        for (p, suffix) in zip(prefixes, suffixes) {
+            guard p >= 0, p <= Int64(previous.count) else { throw fail("a prefix of \(p) bytes after a \(previous.count)-byte value") }
+            previous = Array(previous.prefix(Int(p))) + suffix
+            out.append(previous)
+        }
+        return out
+    }
+
+    func strings(_ values: [[UInt8]]) throws -> [JSONValue] {
+        try values.map { b in
+            guard let s = String(validating: b, as: UTF8.self) else { throw fail("a string that is not UTF-8") }
+            return .string(s)
+        }
+    }
 }
