@@ -6,8 +6,6 @@ public enum BadRecordPolicy: String, CaseIterable { case fail, skip }
 public struct DataReport: CustomStringConvertible {
     public var records = 0, used = 0, skipped = 0, truncated = 0, droppedTooLong = 0
     public var firstProblem: String? = nil
-    /// `--columns`: applied to every record before the reader sees it.
-    public var columns = ColumnMapping()
     public init() {}
     public var description: String {
         var s = "\(used) of \(records) records used"
@@ -28,8 +26,9 @@ public struct DataReport: CustomStringConvertible {
 extension DataReport {
     /// Each record of a JSONL file, with its line number and "file:line": every line is
     /// counted, and a line that is not JSON goes through the bad-record policy like any
-    /// other bad record. body gets the report to count what it uses, skips or cuts.
-    public mutating func forEachRecord(_ path: String, policy: BadRecordPolicy,
+    /// other bad record. `columns` (--columns) is applied to every record before body sees it.
+    /// body gets the report to count what it uses, skips or cuts.
+    public mutating func forEachRecord(_ path: String, policy: BadRecordPolicy, columns: ColumnMapping = ColumnMapping(),
                                        _ body: (_ line: Int, _ here: String, _ record: JSONValue, _ report: inout DataReport) throws -> Void) throws {
         try JSONL.forEachLine(path) { line, here, parsed in
             records += 1

@@ -52,6 +52,12 @@ public struct ColumnMapping: Equatable, Sendable {
         return .success(.object(members))
     }
 
+    /// The mapped record, or the record as it is when a mapped column is missing: for telling
+    /// a file's kind from its first record, where the loader then reports the missing column.
+    public func applyOrKeep(_ record: JSONValue) -> JSONValue {
+        (try? apply(record).get()) ?? record
+    }
+
     /// A description for digests of tokenized data (it changes what the records hold).
     public var description: String { pairs.map { "\($0.field)=\($0.column)" }.joined(separator: ",") }
 }

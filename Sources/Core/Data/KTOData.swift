@@ -10,7 +10,7 @@ public struct KTOExample {
 public enum KTOData {
     public static func load(_ path: String, tokenizer: Tokenizer, eos: Int,
                             options o: PreferenceLoadOptions) throws -> ([KTOExample], DataReport) {
-        let first = try JSONL.firstRecord(path).record.map { (try? o.columns.apply($0).get()) ?? $0 }
+        let first = try JSONL.firstRecord(path).record.map(o.columns.applyOrKeep)
         if let f = first, f["label"] == nil {
             // Pairs: each becomes one desirable and one undesirable example.
             let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
@@ -22,8 +22,7 @@ public enum KTOData {
         }
         var out: [KTOExample] = []
         var report = DataReport()
-        report.columns = o.columns
-        try report.forEachRecord(path, policy: o.policy) { line, here, r, report in
+        try report.forEachRecord(path, policy: o.policy, columns: o.columns) { line, here, r, report in
             guard let p = RecordText.prompt(r["prompt"], template: o.template), let c = RecordText.completion(r["completion"]),
                   let label = r["label"]?.boolValue else {
                 try report.bad(here, "expected {\"prompt\",\"completion\",\"label\": true|false}", policy: o.policy); return

@@ -22,9 +22,8 @@ public enum PreferenceData {
                             options o: PreferenceLoadOptions) throws -> ([PreferencePair], DataReport) {
         var pairs: [PreferencePair] = []
         var report = DataReport()
-        report.columns = o.columns
         var firstLineOfId: [String: Int] = [:]
-        try report.forEachRecord(path, policy: o.policy) { line, here, rec, report in
+        try report.forEachRecord(path, policy: o.policy, columns: o.columns) { line, here, rec, report in
             guard rec.objectValue != nil else { try report.bad(here, "expected a JSON object", policy: o.policy); return }
             let parsed: (String, String, String)
             switch recordTexts(rec, options: o) {

@@ -17,8 +17,7 @@ public enum SFTData {
                             maxLength: Int, policy: BadRecordPolicy, columns: ColumnMapping = ColumnMapping()) throws -> ([SFTExample], DataReport) {
         var out: [SFTExample] = []
         var report = DataReport()
-        report.columns = columns
-        try report.forEachRecord(path, policy: policy) { line, here, rec, report in
+        try report.forEachRecord(path, policy: policy, columns: columns) { line, here, rec, report in
             var prompt: [Int] = [], completion: [Int] = []
             if let text = rec["text"]?.stringValue {
                 if text.isEmpty { try report.bad(here, "empty \"text\"", policy: policy); return }

@@ -31,7 +31,7 @@ public enum ScoreInput {
                             label: String?) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         // Malformed lines do not decide the kind; the loaders apply the bad-record policy to them.
         let (unmapped, hasLines) = try JSONL.firstRecord(path)
-        let first = unmapped.map { (try? o.columns.apply($0).get()) ?? $0 }
+        let first = unmapped.map(o.columns.applyOrKeep)
         guard hasLines else { throw PrefkitError("\(path): no records: nothing to do") }
         if let f = first, f["response"] == nil && (f["chosen"] != nil || f["rejected"] != nil || f["response_0"] != nil) {
             let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
@@ -67,8 +67,7 @@ public enum ScoreInput {
                             columns: ColumnMapping) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         var out: [ScoreSample] = []
         var report = DataReport()
-        report.columns = columns
-        try report.forEachRecord(path, policy: policy) { line, here, rec, report in
+        try report.forEachRecord(path, policy: policy, columns: columns) { line, here, rec, report in
             guard let rendered = RecordText.prompt(rec["prompt"], template: template), let response = rec["response"]?.stringValue else {
                 try report.bad(here, "expected {\"prompt\",\"response\"} strings (generations) or chosen/rejected (preference data)", policy: policy)
                 return

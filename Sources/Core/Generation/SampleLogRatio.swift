@@ -13,10 +13,7 @@ public enum SampleLogRatio {
             let end = min(responses.count, i + max(1, batchSize))
             var b = CompletionBatch()
             for k in i..<end { b.append(prompt: prompts[k], completion: responses[k]) }
-            let lp = engine.logProbs(b)
-            var sums = [Double](repeating: 0, count: b.sequenceCount)
-            for (t, s) in b.targetSequence.enumerated() { sums[s] += Double(lp[t]) }
-            out += sums
+            out += b.sequenceSums(engine.logProbs(b))
             i = end
         }
         return out

@@ -41,7 +41,7 @@ public struct PipelineReport {
             ["KS statistic (gold / RM)", "", "", "\(f(TwoSample.ks(goldB, goldD))) / \(f(TwoSample.ks(base.map(\.score), dpo.map(\.score))))"],
             ["reward-model test pair accuracy", f(acc), "", ""],
             ["mean log π/π_ref of the samples (a KL estimate only when sampled at temperature 1 without top-k/top-p)", "0", f(klD.mean),
-             klD.count > 1 ? "95% CI ± \(f(1.96 * klD.std / Double(klD.count - 1).squareRoot()))" : ""],
+             klD.count > 1 ? "95% CI ± \(f(1.96 * klD.standardError))" : ""],
             ["response length, mean tokens", f(SummaryStats(lenB).mean), f(SummaryStats(lenD).mean),
              f(SummaryStats(lenD).mean - SummaryStats(lenB).mean)],
         ])

@@ -58,7 +58,7 @@ public enum ScoreOutput {
     /// (mean ± 1.96 · std / √n), plus the usual statistics of the per-sample ratios.
     static func klSummary(_ kl: [Double]) -> JSONValue {
         let st = SummaryStats(kl)
-        let half = st.count > 1 ? 1.96 * st.std / Double(st.count - 1).squareRoot() : .nan
+        let half = 1.96 * st.standardError
         var f = st.json.objectValue ?? []
         f.append(("ci95", .array([.finite(st.mean - half), .finite(st.mean + half)])))
         return .object(f)

@@ -22,6 +22,10 @@ public struct SummaryStats {
         min = sorted.first!; max = sorted.last!
     }
 
+    /// Standard error of the mean: the sample std (ddof 1) over √n, that is std / √(n − 1);
+    /// NaN below two values.
+    public var standardError: Double { count > 1 ? std / Double(count - 1).squareRoot() : .nan }
+
     /// Linear interpolation between order statistics (numpy's default, "type 7").
     public func quantile(_ q: Double) -> Double {
         guard count > 0 else { return .nan }

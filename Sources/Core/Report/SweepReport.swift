@@ -59,7 +59,7 @@ public struct SweepReport {
 
     static func meanAndError(_ v: [Double]) -> (Double, Double) {
         let s = SummaryStats(v)
-        return (s.mean, s.count > 1 ? s.std / Double(s.count - 1).squareRoot() : 0)
+        return (s.mean, s.count > 1 ? s.standardError : 0)
     }
 
     func loadRun(_ name: String, base: [String: RunArtifacts.Sample]) throws -> Run? {

@@ -21,16 +21,17 @@ final class TrainingLog {
     }
 
     func step(_ step: Int, _ m: [String: Double]) throws {
-        var fields: [(String, JSONValue)] = [("step", .number(Double(step)))]
-        for k in m.keys.sorted() { fields.append((k, .number(m[k]!))) }
-        try jsonl?.append(fields)
-        try events?.scalars(m.keys.sorted().map { ("train/" + $0, m[$0]!) }, step: step)
+        try write(step, m, jsonlPrefix: "", tagPrefix: "train/")
     }
 
     func eval(_ step: Int, _ m: [String: Double]) throws {
-        var fields: [(String, JSONValue)] = [("step", .number(Double(step)))]
-        for k in m.keys.sorted() { fields.append(("eval_" + k, .number(m[k]!))) }
-        try jsonl?.append(fields)
-        try events?.scalars(m.keys.sorted().map { ("eval/" + $0, m[$0]!) }, step: step)
+        try write(step, m, jsonlPrefix: "eval_", tagPrefix: "eval/")
+    }
+
+    /// One record: metrics.jsonl keys and TensorBoard tags are the metric names with a prefix.
+    private func write(_ step: Int, _ m: [String: Double], jsonlPrefix: String, tagPrefix: String) throws {
+        let keys = m.keys.sorted()
+        try jsonl?.append([("step", .number(Double(step)))] + keys.map { (jsonlPrefix + $0, .number(m[$0]!)) })
+        try events?.scalars(keys.map { (tagPrefix + $0, m[$0]!) }, step: step)
     }
 }

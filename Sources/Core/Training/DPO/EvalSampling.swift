@@ -77,7 +77,7 @@ public final class EvalSampling {
             defer { a.enabled = true }
             refLogp = SampleLogRatio.logProbs(policyEngine, prompts: promptIds, responses: responses, batchSize: options.batchSize)
         }
-        func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
+        func mean(_ v: [Double]) -> Double { SummaryStats(v).mean }
         var m: [String: Double] = [
             "rm_score": mean(rm),
             "kl": mean(zip(logp, refLogp).map { $0 - $1 }),
