@@ -44,14 +44,11 @@ public enum DataFiles {
         guard let (name, revision) = HFCache.parseRepoId(repo), !split.isEmpty else {
             throw PrefkitError("hf:\(spec): expected hf:ORG/NAME[:SPLIT]")
         }
-        let folder = "datasets--" + name.replacingOccurrences(of: "/", with: "--")
-        let dirs = HFCache.hubDirectories(env)
-        guard let base = dirs.map({ $0 + "/" + folder }).first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+        let (found, folder, dirs) = HFCache.entry("datasets", name, env: env)
+        guard let base = found else {
             throw PrefkitError("hf:\(spec): no Hugging Face cache entry \(folder) (looked in \(dirs.joined(separator: ", "))); download it with: hf download \(name) --repo-type dataset")
         }
-        let commit = (try? String(contentsOfFile: base + "/refs/" + revision, encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? revision
-        let snapshot = base + "/snapshots/" + commit
+        let snapshot = try HFCache.snapshot(base, revision: revision, spec: "hf:" + spec, download: "hf download \(name) --repo-type dataset")
         let all = ((FileManager.default.enumerator(atPath: snapshot)?.allObjects as? [String]) ?? []).sorted()
         func inSplit(_ rel: String) -> Bool {
             let comps = rel.split(separator: "/").map(String.init)

@@ -31,27 +31,38 @@ public enum HFCache {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: spec, isDirectory: &isDir), isDir.boolValue { return spec }
         guard let (repo, revision) = parseRepoId(spec) else { return spec }
-        let folder = "models--" + repo.replacingOccurrences(of: "/", with: "--")
-        let dirs = hubDirectories(env)
-        for hub in dirs {
-            let base = hub + "/" + folder
-            guard FileManager.default.fileExists(atPath: base) else { continue }
-            let isCommit = revision.count == 40 && revision.allSatisfy(\.isHexDigit)
-            var commit = revision
-            if !isCommit {
-                let ref = base + "/refs/" + revision
-                guard let text = try? String(contentsOfFile: ref, encoding: .utf8) else {
-                    throw PrefkitError("\(spec): the cache entry \(base) has no revision \(revision) (no \(ref)); download it with: hf download \(repo) --revision \(revision)")
-                }
-                commit = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            let snapshot = base + "/snapshots/" + commit
-            guard FileManager.default.fileExists(atPath: snapshot + "/config.json")
-                    || FileManager.default.fileExists(atPath: snapshot + "/adapter_config.json") else {
-                throw PrefkitError("\(spec): the cached snapshot \(snapshot) has no config.json (an incomplete download?); download it with: hf download \(repo)")
-            }
-            return snapshot
+        let (base, folder, dirs) = entry("models", repo, env: env)
+        guard let base else {
+            throw PrefkitError("\(spec): no such model directory, and no Hugging Face cache entry \(folder) (looked in \(dirs.joined(separator: ", "))); download it with: hf download \(repo)\(revision == "main" ? "" : " --revision \(revision)")")
         }
-        throw PrefkitError("\(spec): no such model directory, and no Hugging Face cache entry \(folder) (looked in \(dirs.joined(separator: ", "))); download it with: hf download \(repo)\(revision == "main" ? "" : " --revision \(revision)")")
+        let snapshot = try snapshot(base, revision: revision, spec: spec, download: "hf download \(repo)")
+        guard FileManager.default.fileExists(atPath: snapshot + "/config.json")
+                || FileManager.default.fileExists(atPath: snapshot + "/adapter_config.json") else {
+            throw PrefkitError("\(spec): the cached snapshot \(snapshot) has no config.json (an incomplete download?); download it with: hf download \(repo)")
+        }
+        return snapshot
+    }
+
+    /// A repository's cache folder (KIND--ORG--NAME, KIND models or datasets) in the first hub
+    /// directory that has it, with the folder name and the directories searched, for messages.
+    static func entry(_ kind: String, _ repo: String, env: [String: String]) -> (base: String?, folder: String, searched: [String]) {
+        let folder = kind + "--" + repo.replacingOccurrences(of: "/", with: "--")
+        let dirs = hubDirectories(env)
+        let base = dirs.map { $0 + "/" + folder }.first { FileManager.default.fileExists(atPath: $0) }
+        return (base, folder, dirs)
+    }
+
+    /// The snapshot folder of a revision: a 40-hex commit names it directly, anything else
+    /// through refs/REVISION. `download` is the command that would fetch the repository.
+    static func snapshot(_ base: String, revision: String, spec: String, download: String) throws -> String {
+        var commit = revision
+        if !(revision.count == 40 && revision.allSatisfy(\.isHexDigit)) {
+            let ref = base + "/refs/" + revision
+            guard let text = try? String(contentsOfFile: ref, encoding: .utf8) else {
+                throw PrefkitError("\(spec): the cache entry \(base) has no revision \(revision) (no \(ref)); download it with: \(download) --revision \(revision)")
+            }
+            commit = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return base + "/snapshots/" + commit
     }
 }

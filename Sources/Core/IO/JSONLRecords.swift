@@ -48,7 +48,9 @@ extension JSONL {
             if try DataFiles.isParquet(path) {
                 var first: JSONValue? = nil
                 let file = try ParquetFile(path: path)
-                if let g = file.meta.rowGroups.first(where: { $0.rows > 0 }) { first = try file.readRowGroup(g, index: 0).first }
+                if let g = file.meta.rowGroups.firstIndex(where: { $0.rows > 0 }) {
+                    first = try file.readRowGroup(file.meta.rowGroups[g], index: g).first
+                }
                 if let first { return (first, true) }
                 continue
             }
