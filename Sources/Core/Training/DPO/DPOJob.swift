@@ -181,6 +181,12 @@ public struct DPOJob {
         if let path = refLogpsPath {
             return try precomputedReference(path, s, pairs: pairs, evalPairs: evalPairs)
         }
+        return try liveReference(s)
+    }
+
+    /// A reference computed as training runs, for DPO and KTO alike: the policy's own weights
+    /// with the adapter off (LoRA, no --ref-model), else a separate frozen model.
+    func liveReference(_ s: Setup) throws -> ReferenceSource {
         if let a = s.adapter, refModelPath == nil {
             return .adapterOff(CausalLMEngine(model: s.md.model, training: false), a)
         }
@@ -261,12 +267,7 @@ public struct DPOJob {
         if let e = evalDataPath {
             evalExamples = try KTOData.load(e, tokenizer: md.tokenizer, eos: md.eosTokenId, options: data).0
         }
-        let reference: ReferenceSource
-        if let a = s.adapter, refModelPath == nil {
-            reference = .adapterOff(CausalLMEngine(model: md.model, training: false), a)
-        } else {
-            reference = .model(CausalLMEngine(model: try loadReferenceModel(s), training: false))
-        }
+        let reference = try liveReference(s)
         let objective = try KTOObjective(policy: md.model, lora: s.adapter, reference: reference, examples: examples,
                                          evalExamples: evalExamples, loss: loss) { policy, lora, dir, prov in
             var p = prov
