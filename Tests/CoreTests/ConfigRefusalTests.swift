@@ -20,7 +20,10 @@ final class ConfigRefusalTests: XCTestCase {
     let refused: [(String, String, Any, String)] = [
         ("llama-tiny", "hidden_act", "gelu", "\"hidden_act\": \"gelu\" is not supported"),
         ("llama-tiny", "mlp_bias", true, "\"mlp_bias\""),
-        ("llama-tiny", "attention_bias", true, "o_proj bias"),
+        ("llama-tiny", "attention_bias", true, "o_proj"),
+        ("llama-tiny", "rope_scaling", ["rope_type": "yarn", "factor": 4.0], "rope type \"yarn\" is not supported"),
+        ("llama-tiny", "rope_parameters", ["rope_type": "dynamic", "rope_theta": 10000.0], "rope type \"dynamic\""),
+        ("llama-tiny", "rope_scaling", ["rope_type": "llama3", "factor": 8.0], "needs \"low_freq_factor\""),
         ("llama-tiny", "attention_dropout", 0.1, "\"attention_dropout\": 0.1"),
         ("llama-tiny", "partial_rotary_factor", 0.5, "\"partial_rotary_factor\""),
         ("llama-tiny", "attn_logit_softcapping", 50.0, "soft-capping"),
@@ -59,8 +62,7 @@ final class ConfigRefusalTests: XCTestCase {
         }
     }
 
-    /// Mistral: a window shorter than max_position_embeddings changes attention and is refused;
-    /// one at least as long never cuts anything and passes. Mistral has no q/k/v biases.
+    /// Mistral: `sliding_window` is read (every layer slides); Mistral has no q/k/v biases.
     func testMistralSlidingWindow() throws {
         var o = try fixtureConfig("llama-tiny")
         o["model_type"] = "mistral"
@@ -71,8 +73,27 @@ final class ConfigRefusalTests: XCTestCase {
         let c = try ModelConfig.parse(o, source: "m.json")
         XCTAssertFalse(c.attentionBias)
         o["sliding_window"] = 1024
-        XCTAssertThrowsError(try ModelConfig.parse(o, source: "m.json")) { e in
-            XCTAssert(((e as? PrefkitError)?.message ?? "").contains("\"sliding_window\": 1024"), "\(e)")
-        }
+        let windowed = try ModelConfig.parse(o, source: "m.json")
+        XCTAssertEqual(windowed.attentionParams(layer: 1).window, 1024)
+        o["sliding_window"] = 0
+        XCTAssertThrowsError(try ModelConfig.parse(o, source: "m.json"))
+    }
+
+    /// Llama 3.1's rope_scaling in both layouts.
+    func testLlama3RopeScaling() throws {
+        var o = try fixtureConfig("llama-tiny")
+        let scaling: [String: Any] = ["rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
+                                      "high_freq_factor": 4.0, "original_max_position_embeddings": 8192]
+        o.removeValue(forKey: "rope_parameters")
+        o["rope_theta"] = 500_000.0
+        o["rope_scaling"] = scaling
+        let old = try ModelConfig.parse(o, source: "old.json")
+        o.removeValue(forKey: "rope_scaling")
+        o.removeValue(forKey: "rope_theta")
+        o["rope_parameters"] = scaling.merging(["rope_theta": 500_000.0]) { a, _ in a }
+        let new = try ModelConfig.parse(o, source: "new.json")
+        XCTAssertEqual(old.rope, new.rope)
+        XCTAssertEqual(new.rope, RopeSpec(theta: 500_000, scaling: .llama3(factor: 32, lowFreqFactor: 1, highFreqFactor: 4,
+                                                                          originalMaxPositions: 8192)))
     }
 }

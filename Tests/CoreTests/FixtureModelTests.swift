@@ -19,15 +19,17 @@ final class FixtureModelTests: XCTestCase {
         let acts = Activations(config: model.config, training: false)
         model.forward(TokenBatch([ids]), acts)
         let c = model.config, n = ids.count
-        var logits = [Float](repeating: 0, count: n * c.vocabSize)
-        sgemm(transB: true, m: n, n: c.vocabSize, k: c.hiddenSize, a: acts.hidden, lda: c.hiddenSize,
-              b: model.params.ptr + model.layout.lmHead, ldb: c.hiddenSize, c: &logits, ldc: c.vocabSize)
+        let logits = lmLogits(model, acts.hidden, rows: n)
         let finalNorm = Array(UnsafeBufferPointer(start: acts.hidden, count: n * c.hiddenSize))
         assertClose(finalNorm, try refTensor(m, "final_norm_output"), rtol: 1e-4, "\(m) final norm output")
         assertClose(logits, try refTensor(m, "logits"), rtol: 1e-4, "\(m) logits")
     }
     func testQwen2Logits() throws { try checkLogits("qwen2-tiny") }
     func testLlamaLogits() throws { try checkLogits("llama-tiny") }
+    func testQwen3Logits() throws { try checkLogits("qwen3-tiny") }
+    func testGemma3Logits() throws { try checkLogits("gemma3-tiny") }
+    func testLlama31Logits() throws { try checkLogits("llama31-tiny") }
+    func testMistralLogits() throws { try checkLogits("mistral-tiny") }
 
     func checkResponseLogps(_ m: String) throws {
         let model = try Checkpoint.load(dir(m))
@@ -42,6 +44,12 @@ final class FixtureModelTests: XCTestCase {
     }
     func testQwen2ResponseLogps() throws { try checkResponseLogps("qwen2-tiny") }
     func testLlamaResponseLogps() throws { try checkResponseLogps("llama-tiny") }
+    func testNewFamiliesResponseLogps() throws {
+        for m in Self.newFamilies { try checkResponseLogps(m) }
+    }
+
+    /// The families added after Qwen2 and Llama, one fixture each (tools/fixtures/make_model_fixtures.py).
+    static let newFamilies = ["qwen3-tiny", "gemma3-tiny", "llama31-tiny", "mistral-tiny"]
 
     /// DPO sigmoid loss, mean over pairs: the loss and dL/dlogp for each sequence.
     func dpoSigmoid(pc: [Double], pr: [Double], rc: [Double], rr: [Double], beta: Double) -> (Double, [Double]) {
@@ -88,10 +96,19 @@ final class FixtureModelTests: XCTestCase {
     }
     func testQwen2DPO() throws { try checkDPO("qwen2-tiny") }
     func testLlamaDPO() throws { try checkDPO("llama-tiny") }
+    func testQwen3DPO() throws { try checkDPO("qwen3-tiny") }
+    func testGemma3DPO() throws { try checkDPO("gemma3-tiny") }
+    func testLlama31DPO() throws { try checkDPO("llama31-tiny") }
+    func testMistralDPO() throws { try checkDPO("mistral-tiny") }
 
-    func testQwen2RewardModel() throws {
-        let r = ref("qwen2-tiny")["reward_model"] as! [String: Any]
-        let model = try Checkpoint.load(dir("qwen2-tiny/reward"), head: .score)
+    func testQwen2RewardModel() throws { try checkRewardModel("qwen2-tiny") }
+    func testNewFamiliesRewardModels() throws {
+        for m in Self.newFamilies { try checkRewardModel(m) }
+    }
+
+    func checkRewardModel(_ m: String) throws {
+        let r = ref(m)["reward_model"] as! [String: Any]
+        let model = try Checkpoint.load(dir(m + "/reward"), head: .score)
         let engine = RewardEngine(model: model, training: true)
         let ids = (r["input_ids"] as! [Any]).map(ints), mask = (r["attention_mask"] as! [Any]).map(ints)
         let last = ints(r["last_token_index"])
@@ -103,8 +120,8 @@ final class FixtureModelTests: XCTestCase {
         }
         let scores = engine.scores(b)
         let n = ids.count / 2
-        assertClose(Array(scores[0..<n]), doubles(r["chosen_scores"]), rtol: 1e-4, "rm chosen")
-        assertClose(Array(scores[n...]), doubles(r["rejected_scores"]), rtol: 1e-4, "rm rejected")
+        assertClose(Array(scores[0..<n]), doubles(r["chosen_scores"]), rtol: 1e-4, "\(m) rm chosen")
+        assertClose(Array(scores[n...]), doubles(r["rejected_scores"]), rtol: 1e-4, "\(m) rm rejected")
         var loss = 0.0, coeff = [Float](repeating: 0, count: 2 * n)
         for i in 0..<n {
             let z = Double(scores[i] - scores[n + i])
@@ -112,13 +129,13 @@ final class FixtureModelTests: XCTestCase {
             let s = Float(1 / (1 + exp(z)) / Double(n))
             coeff[i] = -s; coeff[n + i] = s
         }
-        assertClose([loss], [(r["loss"] as! NSNumber).doubleValue], rtol: 1e-4, "rm loss")
+        assertClose([loss], [(r["loss"] as! NSNumber).doubleValue], rtol: 1e-4, "\(m) rm loss")
         model.zeroGradients()
         engine.backward(b, coeff: coeff)
         for (hf, key) in r["grad_tensors"] as! [String: String] {
             let e = model.layout.entry(hf)!
             let g = (0..<e.count).map { model.grads![e.offset + $0] }
-            assertClose(g, try refTensor("qwen2-tiny", key), rtol: 1e-3, "rm grad \(hf)")
+            assertClose(g, try refTensor(m, key), rtol: 1e-3, "\(m) rm grad \(hf)")
         }
     }
 
@@ -143,10 +160,13 @@ final class FixtureModelTests: XCTestCase {
     }
     func testQwen2Greedy() throws { try checkGreedy("qwen2-tiny") }
     func testLlamaGreedy() throws { try checkGreedy("llama-tiny") }
+    func testNewFamiliesGreedy() throws {
+        for m in Self.newFamilies { try checkGreedy(m) }
+    }
 
     /// Save then reload gives identical tensors, config included.
     func testSaveReloadRoundTrip() throws {
-        for m in ["qwen2-tiny", "llama-tiny", "qwen2-tiny/reward"] {
+        for m in ["qwen2-tiny", "llama-tiny", "qwen2-tiny/reward"] + Self.newFamilies + Self.newFamilies.map { $0 + "/reward" } {
             let head: Checkpoint.Head = m.hasSuffix("reward") ? .score : .lm
             let a = try Checkpoint.load(dir(m), head: head)
             let out = NSTemporaryDirectory() + "prefkit-rt-\(getpid())-\(m.replacingOccurrences(of: "/", with: "_"))"

@@ -9,10 +9,7 @@ final class GenerationDecodeTests: XCTestCase {
     func fullForwardLogits(_ model: Transformer, _ ids: [Int]) -> [Float] {
         let c = model.config, acts = Activations(config: c, training: false)
         model.forward(TokenBatch([ids]), acts)
-        var logits = [Float](repeating: 0, count: c.vocabSize)
-        sgemm(transB: true, m: 1, n: c.vocabSize, k: c.hiddenSize, a: acts.hidden + (ids.count - 1) * c.hiddenSize,
-              lda: c.hiddenSize, b: model.params.ptr + model.layout.lmHead, ldb: c.hiddenSize, c: &logits, ldc: c.vocabSize)
-        return logits
+        return lmLogits(model, acts.hidden + (ids.count - 1) * c.hiddenSize, rows: 1)
     }
 
     /// Three rows of different prompt lengths; row 1 drops out after two steps and row 0 after
@@ -43,6 +40,11 @@ final class GenerationDecodeTests: XCTestCase {
     }
     func testQwen2IncrementalEqualsFullForward() throws { try checkIncremental("qwen2-tiny", dtype: .f32, rtol: 1e-4) }
     func testLlamaIncrementalEqualsFullForward() throws { try checkIncremental("llama-tiny", dtype: .f32, rtol: 1e-4) }
+    /// Sliding windows (Mistral, Gemma 3) are shorter than these sequences, so the cache
+    /// path must drop the same keys the full forward masks.
+    func testNewFamiliesIncrementalEqualsFullForward() throws {
+        for m in FixtureModelTests.newFamilies { try checkIncremental(m, dtype: .f32, rtol: 1e-4) }
+    }
     /// bf16 weights round each weight by up to 2⁻⁹ relative: close to fp32, not equal (the
     /// fixtures' large random weights drift to ~2.5e-2 after five steps; the kernel itself is
     /// checked exactly in GenerationBF16Tests).
@@ -71,4 +73,7 @@ final class GenerationDecodeTests: XCTestCase {
     }
     func testQwen2GreedyMatchesHF() throws { try checkGreedy("qwen2-tiny") }
     func testLlamaGreedyMatchesHF() throws { try checkGreedy("llama-tiny") }
+    func testNewFamiliesGreedyMatchesHF() throws {
+        for m in FixtureModelTests.newFamilies { try checkGreedy(m) }
+    }
 }

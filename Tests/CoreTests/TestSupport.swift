@@ -50,3 +50,16 @@ func randomArray(_ n: Int, _ rng: inout SplitMix64, scale: Float = 1) -> [Float]
 
 func doubles(_ x: Any?) -> [Double] { (x as! [Any]).map { ($0 as! NSNumber).doubleValue } }
 func ints(_ x: Any?) -> [Int] { (x as! [Any]).map { ($0 as! NSNumber).intValue } }
+
+/// LM-head logits of `rows` hidden states, soft-capped when the model's config says so:
+/// what HF's *ForCausalLM returns.
+func lmLogits(_ model: Transformer, _ hidden: UnsafePointer<Float>, rows: Int) -> [Float] {
+    let c = model.config
+    var logits = [Float](repeating: 0, count: rows * c.vocabSize)
+    sgemm(transB: true, m: rows, n: c.vocabSize, k: c.hiddenSize, a: hidden, lda: c.hiddenSize,
+          b: model.params.ptr + model.layout.lmHead, ldb: c.hiddenSize, c: &logits, ldc: c.vocabSize)
+    if let cap = c.finalLogitSoftcap {
+        logits = logits.map { cap * tanhf($0 / cap) }
+    }
+    return logits
+}

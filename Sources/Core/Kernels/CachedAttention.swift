@@ -8,22 +8,29 @@ public enum CachedAttention {
     /// q: [rows, qStride] with head h at column h·headDim; lengths[i] positions of cache row
     /// rows[i] (the new token's key/value already stored). out: [rows, heads·headDim].
     /// scores: rows · heads · max(lengths) floats.
-    public static func forward(shape a: AttentionShape, q: UnsafePointer<Float>, qStride: Int,
+    public static func forward(shape a: AttentionShape, params ap: AttentionParams, q: UnsafePointer<Float>, qStride: Int,
                                cache: KVCache, layer: Int, rows: [Int], lengths: [Int],
                                scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let group = a.heads / a.kvHeads, hd = a.headDim, kvDim = cache.kvDim
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = ap.scale
         let maxL = lengths.max() ?? 0
         Parallel.forRange(rows.count * a.kvHeads, callsBLAS: true) { lo, hi in
             for task in lo..<hi {
                 let i = task / a.kvHeads, g = task % a.kvHeads
-                let L = lengths[i], row = rows[i]
+                let row = rows[i]
+                // A sliding window sees only the last `window` positions of the cache.
+                let first = ap.firstKey(lengths[i] - 1)
+                let L = lengths[i] - first
                 let qg = q + i * qStride + g * group * hd
-                let k = cache.keys(row, layer) + g * hd, v = cache.values(row, layer) + g * hd
+                let k = cache.keys(row, layer) + first * kvDim + g * hd
+                let v = cache.values(row, layer) + first * kvDim + g * hd
                 let s = scores + task * group * maxL
                 sgemm(transB: true, m: group, n: L, k: hd, alpha: scale, a: qg, lda: hd, b: k, ldb: kvDim, c: s, ldc: L)
                 for r in 0..<group {
                     let p = s + r * L
+                    if let cap = ap.softcap {
+                        for j in 0..<L { p[j] = cap * tanhf(p[j] / cap) }
+                    }
                     var mx = -Float.infinity
                     for j in 0..<L { mx = max(mx, p[j]) }
                     var sum: Float = 0

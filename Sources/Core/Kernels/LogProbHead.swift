@@ -16,10 +16,13 @@ public final class LogProbHead {
     /// Rows per chunk: a chunk's logits stay near 64M floats (256 MB), enough rows (~440 at a
     /// 151k vocabulary) that the head GEMMs run near the sgemm ceiling.
     public let chunkRows: Int
+    /// Gemma's final_logit_softcapping: logits = cap·tanh(z/cap); nil: z.
+    public let softcap: Float?
     private let logits = Scratch(), gathered = Scratch(), dGathered = Scratch()
 
-    public init(vocab: Int, dim: Int, budgetFloats: Int = 1 << 26) {
+    public init(vocab: Int, dim: Int, budgetFloats: Int = 1 << 26, softcap: Float? = nil) {
         self.vocab = vocab; self.dim = dim
+        self.softcap = softcap
         chunkRows = max(1, min(512, budgetFloats / max(1, vocab)))
     }
 
@@ -70,8 +73,20 @@ public final class LogProbHead {
                     for i in a..<b {
                         let row = lg + i * vocab, c = coeff[lo + i], s = lse[lo + i]
                         if c == 0 { row.update(repeating: 0, count: vocab); continue }
-                        for v in 0..<vocab { row[v] = -c * expf(row[v] - s) }
-                        row[Int(tok[lo + i])] += c
+                        let target = Int(tok[lo + i])
+                        guard let cap = softcap else {
+                            for v in 0..<vocab { row[v] = -c * expf(row[v] - s) }
+                            row[target] += c
+                            continue
+                        }
+                        // Through the cap: d/dz of cap·tanh(z/cap) is 1 − (logit/cap)².
+                        for v in 0..<vocab {
+                            let logit = row[v]
+                            var g = -c * expf(logit - s)
+                            if v == target { g += c }
+                            let t = logit / cap
+                            row[v] = g * (1 - t * t)
+                        }
                     }
                 }
             }
@@ -99,9 +114,17 @@ public final class LogProbHead {
                 let m = min(chunkRows, t.count - lo)
                 for i in 0..<m { (hc + i * dim).update(from: hidden + Int(rows[lo + i]) * dim, count: dim) }
                 sgemm(transB: true, m: m, n: vocab, k: dim, a: hc, lda: dim, b: weight, ldb: dim, c: lg, ldc: vocab)
+                if let softcap { Self.cap(lg, count: m * vocab, softcap) }
                 body(lo, m, hc, lg)
                 lo += m
             }
+        }
+    }
+
+    /// x = cap·tanh(x/cap) in place.
+    static func cap(_ x: UnsafeMutablePointer<Float>, count: Int, _ cap: Float) {
+        Parallel.forRange(count, minPerWorker: 1 << 14) { lo, hi in
+            for i in lo..<hi { x[i] = cap * tanhf(x[i] / cap) }
         }
     }
 

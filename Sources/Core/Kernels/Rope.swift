@@ -5,12 +5,16 @@ import Foundation
 public final class RopeTables {
     public let headDim: Int
     public private(set) var maxPositions: Int
-    let theta: Double
+    let spec: RopeSpec
+    let invFreq: [Float]
     private(set) var cosT: [Float] = []
     private(set) var sinT: [Float] = []
 
-    public init(headDim: Int, theta: Double, maxPositions: Int) {
-        self.headDim = headDim; self.theta = theta; self.maxPositions = 0
+    public init(headDim: Int, spec: RopeSpec, maxPositions: Int) {
+        self.headDim = headDim
+        self.spec = spec
+        self.maxPositions = 0
+        invFreq = spec.inverseFrequencies(headDim: headDim)
         ensure(maxPositions)
     }
 
@@ -19,8 +23,6 @@ public final class RopeTables {
     public func ensure(_ positions: Int) {
         guard positions > maxPositions else { return }
         let half = headDim / 2
-        // HF computes inv_freq in float32; match it so angles agree at large positions.
-        let invFreq: [Float] = (0..<half).map { i in 1 / Float(pow(Float(theta), Float(2 * i) / Float(headDim))) }
         var c = [Float](repeating: 0, count: positions * half), s = c
         for p in 0..<positions {
             for i in 0..<half {

@@ -12,7 +12,7 @@ public final class CausalLMEngine {
     public init(model: Transformer, training: Bool) {
         self.model = model
         acts = Activations(config: model.config, training: training)
-        head = LogProbHead(vocab: model.config.vocabSize, dim: model.config.hiddenSize)
+        head = LogProbHead(vocab: model.config.vocabSize, dim: model.config.hiddenSize, softcap: model.config.finalLogitSoftcap)
     }
 
     /// Per-target log-probs. In a training engine it also keeps what backward needs.

@@ -106,8 +106,7 @@ public enum Checkpoint {
         var arch: String? = nil
         var base = model.configJSON
         if model.hasScoreHead {
-            let t = model.config.modelType
-            arch = t == "qwen2" ? "Qwen2ForSequenceClassification" : t == "mistral" ? "MistralForSequenceClassification" : "LlamaForSequenceClassification"
+            arch = DecoderArchitectures.of(model.config).rewardModelClass
             base["num_labels"] = 1
             base["id2label"] = ["0": "LABEL_0"]
             base["label2id"] = ["LABEL_0": 0]

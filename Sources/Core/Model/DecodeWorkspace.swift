@@ -4,8 +4,9 @@ public final class DecodeWorkspace {
     public let model: Transformer
     public let weightsDType: WeightsDType
     let bf16: BF16Weights?
-    let x = Scratch(), xn = Scratch(), inv = Scratch(), qkv = Scratch(), ao = Scratch()
-    let gu = Scratch(), hAct = Scratch(), scores = Scratch(), logits = Scratch(), block = Scratch()
+    /// One scratch per value of the block program, [rows, width] each.
+    private let values: [Scratch]
+    let inv = Scratch(), final = Scratch(), scores = Scratch(), logits = Scratch(), block = Scratch()
     let prefillActs: Activations
 
     public init(model: Transformer, weightsDType: WeightsDType = .f32) {
@@ -13,7 +14,11 @@ public final class DecodeWorkspace {
         self.weightsDType = weightsDType
         bf16 = weightsDType == .bf16 ? BF16Weights(model) : nil
         prefillActs = Activations(config: model.config, training: false)
+        values = model.program.widths.map { _ in Scratch() }
     }
+
+    /// Value v of the block program for this step, at least `count` floats.
+    func value(_ v: BlockProgram.Value, count: Int) -> UnsafeMutablePointer<Float> { values[v].get(count) }
 
     /// Bytes of matrix weights one decode step streams (projections and LM head).
     public var weightBytesPerStep: Int {

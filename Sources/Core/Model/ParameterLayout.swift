@@ -11,8 +11,15 @@ public struct ParameterLayout {
 
     /// Offsets of one decoder layer's tensors (absolute, into the flat buffer).
     public struct Layer {
-        public var attnNorm = 0, wq = 0, bq = -1, wk = 0, bk = -1, wv = 0, bv = -1, wo = 0
-        public var mlpNorm = 0, wGate = 0, wUp = 0, wDown = 0
+        public var wq = 0, bq = -1, wk = 0, bk = -1, wv = 0, bv = -1, wo = 0
+        public var wGate = 0, wUp = 0, wDown = 0
+        /// The norm weights the family's block reads.
+        public var norms: [BlockProgram.Norm: Int] = [:]
+
+        public func norm(_ n: BlockProgram.Norm) -> Int {
+            guard let off = norms[n] else { preconditionFailure("layer has no \(n.rawValue) weight") }
+            return off
+        }
     }
 
     public private(set) var entries: [Entry] = []
@@ -37,11 +44,16 @@ public struct ParameterLayout {
             return off
         }
         let h = c.hiddenSize
+        let norms = DecoderArchitectures.program(c).norms
         embed = add("model.embed_tokens.weight", [c.vocabSize, h])
         for i in 0..<c.numLayers {
             let p = "model.layers.\(i)."
             var l = Layer()
-            l.attnNorm = add(p + "input_layernorm.weight", [h])
+            for n in norms {
+                // q/k norms act on one head's values; the others on the hidden state.
+                let dim = n == .query || n == .key ? c.headDim : h
+                l.norms[n] = add(p + n.rawValue + ".weight", [dim])
+            }
             // q, k, v weights (then their biases) adjacent: one [q+2kv, h] matrix for one GEMM.
             l.wq = add(p + "self_attn.q_proj.weight", [c.qDim, h])
             l.wk = add(p + "self_attn.k_proj.weight", [c.kvDim, h])
@@ -52,7 +64,6 @@ public struct ParameterLayout {
                 l.bv = add(p + "self_attn.v_proj.bias", [c.kvDim])
             }
             l.wo = add(p + "self_attn.o_proj.weight", [h, c.qDim])
-            l.mlpNorm = add(p + "post_attention_layernorm.weight", [h])
             // gate and up adjacent: one [2·inter, h] matrix for one GEMM.
             l.wGate = add(p + "mlp.gate_proj.weight", [c.intermediateSize, h])
             l.wUp = add(p + "mlp.up_proj.weight", [c.intermediateSize, h])

@@ -1,8 +1,11 @@
-/// Backward pass: mirrors `forward` call for call, in reverse.
-/// Takes dL/d(hidden) for every token (what the heads produce) and accumulates dL/dθ into `grads`.
+/// Backward pass: the block program's steps in reverse, each step's backward after the
+/// steps that read its output. Takes dL/d(hidden) for every token (what the heads produce)
+/// and accumulates dL/dθ into `grads`.
 public final class BackwardBuffers {
-    let dres = Scratch(), dxn = Scratch(), dh = Scratch(), dgu = Scratch(), dao = Scratch(), dqkv = Scratch()
+    /// dL/d(value) for every value of one layer's block, [tokens, width] each.
+    let valueGrads = Scratch()
     public let dHidden = Scratch()
+    let dres = Scratch()
     public init() {}
 }
 
@@ -13,53 +16,83 @@ extension Transformer {
     public func backward(_ batch: TokenBatch, _ acts: Activations, dHidden: UnsafePointer<Float>,
                          buffers b: BackwardBuffers, paramGrads: Bool = true) {
         precondition(acts.slots == config.numLayers, "backward needs activations from a training forward")
-        let c = config, n = batch.tokenCount, h = c.hiddenSize, inter = c.intermediateSize
-        let shape = attentionShape, qkvDim = shape.qkvStride
-        let p = params.ptr
+        let c = config
+        let n = batch.tokenCount
+        let h = c.hiddenSize
         let g: UnsafeMutablePointer<Float>? = paramGrads ? enableGradients().ptr : nil
-        func gp(_ off: Int) -> UnsafeMutablePointer<Float>? { off >= 0 ? g.map { $0 + off } : nil }
-        let dres = b.dres.get(n * h), dxn = b.dxn.get(n * h), dh = b.dh.get(n * inter)
-        let dgu = b.dgu.get(n * 2 * inter), dao = b.dao.get(n * c.qDim), dqkv = b.dqkv.get(n * qkvDim)
+        // Every value's gradient in one zeroed block per layer: each step's backward adds into
+        // its inputs' gradients, so a value read twice (the residual) sums both uses.
+        var offsets: [Int] = []
+        var total = 0
+        for wd in program.widths {
+            offsets.append(total)
+            total += n * wd.columns(c)
+        }
+        let grads = b.valueGrads.get(total)
+        let dres = b.dres.get(n * h)
         dres.update(repeating: 0, count: n * h)
-        let ad = lora?.enabled == true ? lora : nil
-        let ls = acts.loraScratch
-        RMSNorm.backward(dy: dHidden, x: acts.finalX, w: p + layout.finalNorm, invRMS: acts.invF, dx: dres,
-                         dw: gp(layout.finalNorm), rows: n, dim: h)
-        batch.ids.withUnsafeBufferPointer { ids in batch.positions.withUnsafeBufferPointer { pos in
-            for l in stride(from: c.numLayers - 1, through: 0, by: -1) {
-                let w = layout.layers[l]
-                // MLP: out = mid + down(swiglu(gate/up(norm(mid))))
-                Linear.backward(dy: dres, x: acts.hAct(l), w: p + w.wDown, dx: dh, dw: gp(w.wDown), db: nil,
-                                rows: n, inDim: inter, outDim: h)
-                ad?.backward(l, .down, x: acts.hAct(l), dy: dres, dx: dh, rows: n, store: acts.lora(l), scratch: ls)
-                SwiGLU.backward(dh: dh, gu: acts.gu(l), dgu: dgu, rows: n, inter: inter)
-                Linear.backward(dy: dgu, x: acts.xn2(l), w: p + w.wGate, dx: dxn, dw: gp(w.wGate), db: nil,
-                                rows: n, inDim: h, outDim: 2 * inter)
-                ad?.backward(l, .gate, x: acts.xn2(l), dy: dgu, dx: dxn, rows: n, store: acts.lora(l), scratch: ls)
-                ad?.backward(l, .up, x: acts.xn2(l), dy: dgu, dx: dxn, rows: n, store: acts.lora(l), scratch: ls)
-                RMSNorm.backward(dy: dxn, x: acts.xMid(l), w: p + w.mlpNorm, invRMS: acts.inv2(l), dx: dres,
-                                 dw: gp(w.mlpNorm), rows: n, dim: h)
-                // Attention: mid = x + o(attn(rope(qkv(norm(x)))))
-                Linear.backward(dy: dres, x: acts.ao(l), w: p + w.wo, dx: dao, dw: gp(w.wo), db: nil,
-                                rows: n, inDim: c.qDim, outDim: h)
-                ad?.backward(l, .o, x: acts.ao(l), dy: dres, dx: dao, rows: n, store: acts.lora(l), scratch: ls)
-                Attention.backward(shape: shape, batch: batch, qkv: acts.qkv(l), probs: acts.probs(l), dout: dao, dqkv: dqkv)
-                rope.apply(dqkv, rows: n, rowStride: qkvDim, heads: c.numHeads, positions: pos.baseAddress!, inverse: true)
-                rope.apply(dqkv + shape.kOffset, rows: n, rowStride: qkvDim, heads: c.numKVHeads,
-                           positions: pos.baseAddress!, inverse: true)
-                Linear.backward(dy: dqkv, x: acts.xn1(l), w: p + w.wq, dx: dxn, dw: gp(w.wq), db: gp(w.bq),
-                                rows: n, inDim: h, outDim: qkvDim)
-                if let ad {
-                    for t in [LoRATarget.q, .k, .v] {
-                        ad.backward(l, t, x: acts.xn1(l), dy: dqkv, dx: dxn, rows: n, store: acts.lora(l), scratch: ls)
+        RMSNorm.backward(dy: dHidden, x: acts.finalX, w: params.ptr + layout.finalNorm, invRMS: acts.invF, dx: dres,
+                         dw: g.map { $0 + layout.finalNorm }, rows: n, dim: h, offset: c.normWeightOffset)
+        batch.ids.withUnsafeBufferPointer { ids in
+            batch.positions.withUnsafeBufferPointer { pos in
+                for l in stride(from: c.numLayers - 1, through: 0, by: -1) {
+                    grads.update(repeating: 0, count: total)
+                    (grads + offsets[program.output]).update(from: dres, count: n * h)
+                    let gradOf = { (v: BlockProgram.Value) in grads + offsets[v] }
+                    for s in program.steps.indices.reversed() {
+                        backwardStep(s, layer: l, batch: batch, positions: pos.baseAddress!, acts: acts,
+                                     gradOf: gradOf, paramGrads: g)
                     }
+                    dres.update(from: gradOf(0), count: n * h)
                 }
-                RMSNorm.backward(dy: dxn, x: acts.xIn(l), w: p + w.attnNorm, invRMS: acts.inv1(l), dx: dres,
-                                 dw: gp(w.attnNorm), rows: n, dim: h)
+                guard let g else { return }
+                let scale = c.embeddingScale
+                if scale != 1 {
+                    for i in 0..<(n * h) { dres[i] *= scale }
+                }
+                Embedding.backward(ids: ids.baseAddress!, dout: dres, dtable: g + layout.embed, vocab: c.vocabSize,
+                                   rows: n, dim: h)
             }
-            if let ge = gp(layout.embed) {
-                Embedding.backward(ids: ids.baseAddress!, dout: dres, dtable: ge, vocab: config.vocabSize, rows: n, dim: h)
+        }
+    }
+
+    private func backwardStep(_ s: Int, layer l: Int, batch: TokenBatch, positions: UnsafePointer<Int32>,
+                              acts: Activations, gradOf: (BlockProgram.Value) -> UnsafeMutablePointer<Float>,
+                              paramGrads g: UnsafeMutablePointer<Float>?) {
+        let c = config
+        let n = batch.tokenCount
+        let p = params.ptr
+        let w = layout.layers[l]
+        func gp(_ off: Int) -> UnsafeMutablePointer<Float>? { off >= 0 ? g.map { $0 + off } : nil }
+        let ad = lora?.enabled == true ? lora : nil
+        switch program.steps[s] {
+        case .rmsNorm(let x, let norm, let out):
+            RMSNorm.backward(dy: gradOf(out), x: acts.value(l, x), w: p + w.norm(norm), invRMS: acts.stepState(l, s),
+                             dx: gradOf(x), dw: gp(w.norm(norm)), rows: n, dim: width(x), offset: c.normWeightOffset)
+        case .headNorm(let x, let q, let k, let out):
+            HeadRMSNorm.backward(shape: headNormShape, dy: gradOf(out), x: acts.value(l, x), wq: p + w.norm(q),
+                                 wk: p + w.norm(k), invRMS: acts.stepState(l, s), dx: gradOf(x),
+                                 dwq: gp(w.norm(q)), dwk: gp(w.norm(k)), rows: n, offset: c.normWeightOffset)
+        case .linear(let x, let proj, let out):
+            let pw = projection(proj, layer: l)
+            Linear.backward(dy: gradOf(out), x: acts.value(l, x), w: p + pw.weight, dx: gradOf(x), dw: gp(pw.weight),
+                            db: gp(pw.bias), rows: n, inDim: pw.inDim, outDim: pw.outDim, accumulateDX: true)
+            for t in proj.loraTargets {
+                ad?.backward(l, t, x: acts.value(l, x), dy: gradOf(out), dx: gradOf(x), rows: n,
+                             store: acts.lora(l), scratch: acts.loraScratch)
             }
-        } }
+        case .rope(let v):
+            rotate(gradOf(v), rows: n, layer: l, positions: positions, inverse: true)
+        case .attention(let v, let out):
+            Attention.backward(shape: attentionShape, params: c.attentionParams(layer: l), batch: batch,
+                               qkv: acts.value(l, v), probs: acts.stepState(l, s), dout: gradOf(out), dqkv: gradOf(v))
+        case .gated(let x, let out):
+            GatedActivation.backward(c.hiddenActivation, dh: gradOf(out), gu: acts.value(l, x), dgu: gradOf(x),
+                                     rows: n, inter: c.intermediateSize)
+        case .add(let a, let b, let out):
+            let count = n * width(out)
+            Self.accumulate(gradOf(out), into: gradOf(a), count: count)
+            Self.accumulate(gradOf(out), into: gradOf(b), count: count)
+        }
     }
 }

@@ -1,7 +1,8 @@
 /// Generation on a KV cache: a prefill that runs the prompts through the packed-sequence
-/// forward once and keeps their keys/values, then one token per row per step, where every
-/// projection is one [activeRows, ·] product and each row attends to its own cache.
-/// Both return logits of the last position only, [rows, vocab], valid until the next call.
+/// forward once and keeps their keys/values, then one token per row per step through the
+/// same block program, where every projection is one [activeRows, ·] product and each row
+/// attends to its own cache. Both return logits of the last position only, [rows, vocab],
+/// valid until the next call.
 extension Transformer {
     /// Prompts go to cache rows `rows` (one each); their lengths must fit the rows' capacities.
     public func prefill(_ prompts: [[Int]], rows: [Int], cache: KVCache,
@@ -26,7 +27,7 @@ extension Transformer {
             }
         }
         for (s, row) in rows.enumerated() { cache.lengths[row] = batch.lengths[s] }
-        let h = config.hiddenSize, last = ws.xn.get(prompts.count * h)
+        let h = config.hiddenSize, last = ws.final.get(prompts.count * h)
         for s in 0..<prompts.count {
             (last + s * h).update(from: acts.hidden + batch.row(s, batch.lengths[s] - 1) * h, count: h)
         }
@@ -36,8 +37,9 @@ extension Transformer {
     /// Feeds tokens[i] to cache row rows[i] at position cache.lengths[rows[i]].
     public func decodeStep(tokens: [Int], rows: [Int], cache: KVCache,
                            workspace ws: DecodeWorkspace) throws -> UnsafeMutablePointer<Float> {
-        let n = rows.count, c = config, h = c.hiddenSize, inter = c.intermediateSize
-        let shape = attentionShape, stride = shape.qkvStride, kvDim = c.kvDim
+        let n = rows.count
+        let c = config
+        let h = c.hiddenSize
         guard n > 0 else { throw PrefkitError("decodeStep: no rows") }
         var positions = [Int32](repeating: 0, count: n), lengths = [Int](repeating: 0, count: n)
         var ids = [Int32](repeating: 0, count: n)
@@ -51,44 +53,80 @@ extension Transformer {
             positions[i] = Int32(cache.lengths[row]); lengths[i] = cache.lengths[row] + 1
             ids[i] = Int32(tokens[i])
         }
-        rope.ensure((lengths.max() ?? 0) + 1)
-        let p = params.ptr
-        let x = ws.x.get(n * h), xn = ws.xn.get(n * h), inv = ws.inv.get(n)
-        let qkv = ws.qkv.get(n * stride), ao = ws.ao.get(n * c.qDim)
-        let gu = ws.gu.get(n * 2 * inter), hAct = ws.hAct.get(n * inter)
-        let scores = ws.scores.get(n * c.numHeads * (lengths.max() ?? 1))
-        ids.withUnsafeBufferPointer { Embedding.forward(ids: $0.baseAddress!, table: p + layout.embed, vocab: config.vocabSize, out: x, rows: n, dim: h) }
+        for table in ropes { table.ensure((lengths.max() ?? 0) + 1) }
+        let values = program.widths.indices.map { ws.value($0, count: n * width($0)) }
+        let step = DecodeStep(rows: rows, lengths: lengths, cache: cache, values: values, workspace: ws)
+        ids.withUnsafeBufferPointer { embed($0.baseAddress!, rows: n, out: values[0]) }
         positions.withUnsafeBufferPointer { pos in
             for l in 0..<c.numLayers {
-                let w = layout.layers[l]
-                RMSNorm.forward(x: x, w: p + w.attnNorm, y: xn, invRMS: inv, rows: n, dim: h, eps: c.rmsNormEps)
-                ws.linear(xn, rows: n, w: w.wq, bias: w.bq, outDim: stride, inDim: h, y: qkv)
-                rope.apply(qkv, rows: n, rowStride: stride, heads: c.numHeads, positions: pos.baseAddress!, inverse: false)
-                rope.apply(qkv + shape.kOffset, rows: n, rowStride: stride, heads: c.numKVHeads,
-                           positions: pos.baseAddress!, inverse: false)
-                for (i, row) in rows.enumerated() {
-                    let at = Int(pos[i]) * kvDim
-                    (cache.keys(row, l) + at).update(from: qkv + i * stride + shape.kOffset, count: kvDim)
-                    (cache.values(row, l) + at).update(from: qkv + i * stride + shape.vOffset, count: kvDim)
+                for s in program.steps.indices {
+                    decodeStep(s, layer: l, step, positions: pos.baseAddress!)
                 }
-                CachedAttention.forward(shape: shape, q: qkv, qStride: stride, cache: cache, layer: l, rows: rows,
-                                        lengths: lengths, scores: scores, out: ao)
-                // Decoding keeps no activations, so the residual stream is updated in place.
-                ws.linear(ao, rows: n, w: w.wo, outDim: h, inDim: c.qDim, y: x, accumulate: true)
-                RMSNorm.forward(x: x, w: p + w.mlpNorm, y: xn, invRMS: inv, rows: n, dim: h, eps: c.rmsNormEps)
-                ws.linear(xn, rows: n, w: w.wGate, outDim: 2 * inter, inDim: h, y: gu)
-                SwiGLU.forward(gu: gu, h: hAct, rows: n, inter: inter)
-                ws.linear(hAct, rows: n, w: w.wDown, outDim: h, inDim: inter, y: x, accumulate: true)
+                // Decoding keeps no activations: the block output is the next layer's input.
+                values[0].update(from: values[program.output], count: n * h)
             }
         }
-        RMSNorm.forward(x: x, w: p + layout.finalNorm, y: xn, invRMS: inv, rows: n, dim: h, eps: c.rmsNormEps)
+        let xn = ws.final.get(n * h)
+        let inv = ws.inv.get(n)
+        RMSNorm.forward(x: values[0], w: params.ptr + layout.finalNorm, y: xn, invRMS: inv, rows: n, dim: h,
+                        eps: c.rmsNormEps, offset: c.normWeightOffset)
         for (i, row) in rows.enumerated() { cache.lengths[row] = lengths[i] }
         return lmHeadLogits(xn, rows: n, ws)
     }
 
+    /// What one decoding step's block steps share.
+    private struct DecodeStep {
+        let rows: [Int]
+        let lengths: [Int]
+        let cache: KVCache
+        let values: [UnsafeMutablePointer<Float>]
+        let workspace: DecodeWorkspace
+    }
+
+    private func decodeStep(_ s: Int, layer l: Int, _ d: DecodeStep, positions: UnsafePointer<Int32>) {
+        let c = config
+        let n = d.rows.count
+        let p = params.ptr
+        let w = layout.layers[l]
+        let ws = d.workspace
+        let v = d.values
+        switch program.steps[s] {
+        case .rmsNorm(let x, let norm, let out):
+            RMSNorm.forward(x: v[x], w: p + w.norm(norm), y: v[out], invRMS: ws.inv.get(n), rows: n, dim: width(x),
+                            eps: c.rmsNormEps, offset: c.normWeightOffset)
+        case .headNorm(let x, let q, let k, let out):
+            let inv = ws.inv.get(n * headNormShape.normedPerRow)
+            HeadRMSNorm.forward(shape: headNormShape, x: v[x], wq: p + w.norm(q), wk: p + w.norm(k), y: v[out],
+                                invRMS: inv, rows: n, eps: c.rmsNormEps, offset: c.normWeightOffset)
+        case .linear(let x, let proj, let out):
+            let pw = projection(proj, layer: l)
+            ws.linear(v[x], rows: n, w: pw.weight, bias: pw.bias, outDim: pw.outDim, inDim: pw.inDim, y: v[out])
+        case .rope(let qkv):
+            rotate(v[qkv], rows: n, layer: l, positions: positions, inverse: false)
+        case .attention(let qkv, let out):
+            let shape = attentionShape
+            let kvDim = c.kvDim
+            for (i, row) in d.rows.enumerated() {
+                let at = Int(positions[i]) * kvDim
+                let src = v[qkv] + i * shape.qkvStride
+                (d.cache.keys(row, l) + at).update(from: src + shape.kOffset, count: kvDim)
+                (d.cache.values(row, l) + at).update(from: src + shape.vOffset, count: kvDim)
+            }
+            let scores = ws.scores.get(n * c.numHeads * (d.lengths.max() ?? 1))
+            CachedAttention.forward(shape: shape, params: c.attentionParams(layer: l), q: v[qkv], qStride: shape.qkvStride,
+                                    cache: d.cache, layer: l, rows: d.rows, lengths: d.lengths, scores: scores, out: v[out])
+        case .gated(let x, let out):
+            GatedActivation.forward(c.hiddenActivation, gu: v[x], h: v[out], rows: n, inter: c.intermediateSize)
+        case .add(let a, let b, let out):
+            Self.add(v[a], v[b], out: v[out], count: n * width(out))
+        }
+    }
+
     private func lmHeadLogits(_ hidden: UnsafePointer<Float>, rows: Int, _ ws: DecodeWorkspace) -> UnsafeMutablePointer<Float> {
-        let logits = ws.logits.get(rows * config.vocabSize)
+        let count = rows * config.vocabSize
+        let logits = ws.logits.get(count)
         ws.linear(hidden, rows: rows, w: layout.lmHead, outDim: config.vocabSize, inDim: config.hiddenSize, y: logits)
+        if let cap = config.finalLogitSoftcap { LogProbHead.cap(logits, count: count, cap) }
         return logits
     }
 }

@@ -1,51 +1,71 @@
-/// Forward pass over packed sequences: embeddings → layers → final norm.
+/// Forward pass over packed sequences: embeddings → the block program per layer → final norm.
 /// Leaves the final hidden states in `acts.hidden`; heads (LM, reward) read from there.
 extension Transformer {
-    /// `afterRoPE(layer, qkv)` sees each layer's fused q/k/v rows once RoPE is applied:
-    /// the prefill of generation copies keys and values into its cache from there.
+    /// `beforeAttention(layer, qkv)` sees each layer's fused q/k/v rows as attention reads
+    /// them (normed, rotated): the prefill of generation copies keys and values into its
+    /// cache from there.
     public func forward(_ batch: TokenBatch, _ acts: Activations,
-                        afterRoPE: ((Int, UnsafePointer<Float>) -> Void)? = nil) {
+                        beforeAttention: ((Int, UnsafePointer<Float>) -> Void)? = nil) {
         acts.prepare(batch)
-        let c = config, n = batch.tokenCount, h = c.hiddenSize, inter = c.intermediateSize
-        let shape = attentionShape, qkvDim = shape.qkvStride
-        let p = params.ptr
-        rope.ensure(batch.maxLength)
+        let c = config
+        let n = batch.tokenCount
+        let h = c.hiddenSize
+        for table in ropes { table.ensure(batch.maxLength) }
         let ad = lora?.enabled == true ? lora : nil
         acts.prepareLoRA(ad, tokens: n)
-        let training = acts.slots > 1
-        batch.ids.withUnsafeBufferPointer { ids in batch.positions.withUnsafeBufferPointer { pos in
-            Embedding.forward(ids: ids.baseAddress!, table: p + layout.embed, vocab: config.vocabSize, out: acts.xIn(0), rows: n, dim: h)
-            for l in 0..<c.numLayers {
-                let w = layout.layers[l]
-                let x = acts.xIn(l), qkv = acts.qkv(l)
-                RMSNorm.forward(x: x, w: p + w.attnNorm, y: acts.xn1(l), invRMS: acts.inv1(l), rows: n, dim: h, eps: c.rmsNormEps)
-                Linear.forward(x: acts.xn1(l), w: p + w.wq, b: w.bq >= 0 ? p + w.bq : nil, y: qkv,
-                               rows: n, inDim: h, outDim: qkvDim)
-                if let ad {
-                    for t in [LoRATarget.q, .k, .v] {
-                        ad.forward(l, t, x: acts.xn1(l), y: qkv, rows: n, store: acts.lora(l), training: training, scratch: acts.loraScratch)
+        batch.ids.withUnsafeBufferPointer { ids in
+            batch.positions.withUnsafeBufferPointer { pos in
+                embed(ids.baseAddress!, rows: n, out: acts.value(0, 0))
+                for l in 0..<c.numLayers {
+                    for s in program.steps.indices {
+                        forwardStep(s, layer: l, batch: batch, positions: pos.baseAddress!, acts: acts,
+                                    lora: ad, beforeAttention: beforeAttention)
                     }
+                    let next = l + 1 < c.numLayers ? acts.value(l + 1, 0) : acts.finalX
+                    next.update(from: acts.value(l, program.output), count: n * h)
                 }
-                rope.apply(qkv, rows: n, rowStride: qkvDim, heads: c.numHeads, positions: pos.baseAddress!, inverse: false)
-                rope.apply(qkv + shape.kOffset, rows: n, rowStride: qkvDim, heads: c.numKVHeads,
-                           positions: pos.baseAddress!, inverse: false)
-                afterRoPE?(l, qkv)
-                Attention.forward(shape: shape, batch: batch, qkv: qkv, probs: acts.probs(l), out: acts.ao(l))
-                let mid = acts.xMid(l)
-                mid.update(from: x, count: n * h)
-                Linear.forward(x: acts.ao(l), w: p + w.wo, b: nil, y: mid, rows: n, inDim: c.qDim, outDim: h, accumulate: true)
-                ad?.forward(l, .o, x: acts.ao(l), y: mid, rows: n, store: acts.lora(l), training: training, scratch: acts.loraScratch)
-                RMSNorm.forward(x: mid, w: p + w.mlpNorm, y: acts.xn2(l), invRMS: acts.inv2(l), rows: n, dim: h, eps: c.rmsNormEps)
-                Linear.forward(x: acts.xn2(l), w: p + w.wGate, b: nil, y: acts.gu(l), rows: n, inDim: h, outDim: 2 * inter)
-                ad?.forward(l, .gate, x: acts.xn2(l), y: acts.gu(l), rows: n, store: acts.lora(l), training: training, scratch: acts.loraScratch)
-                ad?.forward(l, .up, x: acts.xn2(l), y: acts.gu(l), rows: n, store: acts.lora(l), training: training, scratch: acts.loraScratch)
-                SwiGLU.forward(gu: acts.gu(l), h: acts.hAct(l), rows: n, inter: inter)
-                let next = l + 1 < c.numLayers ? acts.xIn(l + 1) : acts.finalX
-                next.update(from: mid, count: n * h)
-                Linear.forward(x: acts.hAct(l), w: p + w.wDown, b: nil, y: next, rows: n, inDim: inter, outDim: h, accumulate: true)
-                ad?.forward(l, .down, x: acts.hAct(l), y: next, rows: n, store: acts.lora(l), training: training, scratch: acts.loraScratch)
             }
-            RMSNorm.forward(x: acts.finalX, w: p + layout.finalNorm, y: acts.hidden, invRMS: acts.invF, rows: n, dim: h, eps: c.rmsNormEps)
-        } }
+        }
+        RMSNorm.forward(x: acts.finalX, w: params.ptr + layout.finalNorm, y: acts.hidden, invRMS: acts.invF,
+                        rows: n, dim: h, eps: c.rmsNormEps, offset: c.normWeightOffset)
+    }
+
+    private func forwardStep(_ s: Int, layer l: Int, batch: TokenBatch, positions: UnsafePointer<Int32>,
+                             acts: Activations, lora ad: LoRAAdapter?,
+                             beforeAttention: ((Int, UnsafePointer<Float>) -> Void)?) {
+        let c = config
+        let n = batch.tokenCount
+        let p = params.ptr
+        let w = layout.layers[l]
+        switch program.steps[s] {
+        case .rmsNorm(let x, let norm, let out):
+            RMSNorm.forward(x: acts.value(l, x), w: p + w.norm(norm), y: acts.value(l, out),
+                            invRMS: acts.stepState(l, s), rows: n, dim: width(x), eps: c.rmsNormEps,
+                            offset: c.normWeightOffset)
+        case .headNorm(let x, let q, let k, let out):
+            HeadRMSNorm.forward(shape: headNormShape, x: acts.value(l, x), wq: p + w.norm(q), wk: p + w.norm(k),
+                                y: acts.value(l, out), invRMS: acts.stepState(l, s), rows: n, eps: c.rmsNormEps,
+                                offset: c.normWeightOffset)
+        case .linear(let x, let proj, let out):
+            let pw = projection(proj, layer: l)
+            let bias: UnsafePointer<Float>? = pw.bias >= 0 ? UnsafePointer(p + pw.bias) : nil
+            Linear.forward(x: acts.value(l, x), w: p + pw.weight, b: bias, y: acts.value(l, out),
+                           rows: n, inDim: pw.inDim, outDim: pw.outDim)
+            for t in proj.loraTargets {
+                ad?.forward(l, t, x: acts.value(l, x), y: acts.value(l, out), rows: n, store: acts.lora(l),
+                            training: acts.slots > 1, scratch: acts.loraScratch)
+            }
+        case .rope(let v):
+            rotate(acts.value(l, v), rows: n, layer: l, positions: positions, inverse: false)
+        case .attention(let v, let out):
+            beforeAttention?(l, acts.value(l, v))
+            Attention.forward(shape: attentionShape, params: c.attentionParams(layer: l), batch: batch,
+                              qkv: acts.value(l, v), probs: acts.stepState(l, s), out: acts.value(l, out))
+        case .gated(let x, let out):
+            GatedActivation.forward(c.hiddenActivation, gu: acts.value(l, x), h: acts.value(l, out),
+                                    rows: n, inter: c.intermediateSize)
+        case .add(let a, let b, let out):
+            Self.add(acts.value(l, a), acts.value(l, b), out: acts.value(l, out), count: n * width(out))
+        }
     }
 }

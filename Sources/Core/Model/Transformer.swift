@@ -1,13 +1,17 @@
 import Foundation
 
-/// A Llama/Qwen2-family decoder: config, flat parameters, optional flat gradients.
-/// The math lives in the +Forward / +Backward extensions and in Kernels/.
+/// A decoder of one of the supported families: config, the family's block program, flat
+/// parameters, optional flat gradients. The +Forward / +Backward / +Decode extensions run
+/// the block program; the math of each step lives in Kernels/.
 public final class Transformer {
     public let config: ModelConfig
+    /// What one layer does, in order (the family's `DecoderArchitecture.block`).
+    public let program: BlockProgram
     public let layout: ParameterLayout
     public let params: FloatBuffer
     public private(set) var grads: FloatBuffer?
-    public let rope: RopeTables
+    /// RoPE tables: [0] for full-attention layers, [1] for sliding ones when their base differs.
+    public let ropes: [RopeTables]
     /// The config.json keys the checkpoint came with, kept so a save round-trips them.
     public var configJSON: [String: Any]
     /// Low-rank adapters on the projections; when set and enabled they join every forward.
@@ -16,10 +20,12 @@ public final class Transformer {
     public init(config: ModelConfig, withLMHead: Bool = true, withScoreHead: Bool = false,
                 configJSON: [String: Any] = [:]) {
         self.config = config
+        program = DecoderArchitectures.program(config)
         layout = ParameterLayout(config: config, withLMHead: withLMHead, withScoreHead: withScoreHead)
         params = FloatBuffer(count: layout.totalCount)
-        rope = RopeTables(headDim: config.headDim, theta: config.ropeTheta,
-                          maxPositions: min(config.maxPositionEmbeddings, 4096))
+        let positions = min(config.maxPositionEmbeddings, 4096)
+        let specs = [config.rope] + (config.localRope.map { [$0] } ?? [])
+        ropes = specs.map { RopeTables(headDim: config.headDim, spec: $0, maxPositions: positions) }
         self.configJSON = configJSON
     }
 
@@ -44,12 +50,16 @@ public final class Transformer {
         for e in layout.entries {
             let p = params.ptr + e.offset
             if e.shape.count == 1 {
-                let one: Float = e.hfName.hasSuffix("norm.weight") ? 1 : 0
-                p.update(repeating: one, count: e.count)
+                p.update(repeating: initialValue(e), count: e.count)
             } else {
                 for i in 0..<e.count { p[i] = rng.nextGaussian() * std }
             }
         }
+    }
+
+    /// A vector's starting value: norms scale by one (Gemma's (1 + w) norms by w = 0), biases are zero.
+    func initialValue(_ e: ParameterLayout.Entry) -> Float {
+        e.hfName.hasSuffix("norm.weight") ? 1 - config.normWeightOffset : 0
     }
 
     /// Parameters of the matrices multiplied per token (2 FLOPs each per forward token):
@@ -70,7 +80,7 @@ extension Transformer {
         for e in layout.entries {
             let p = params.ptr + e.offset
             if e.shape.count == 1 {
-                p.update(repeating: e.hfName.hasSuffix("norm.weight") ? 1 : 0, count: e.count)
+                p.update(repeating: initialValue(e), count: e.count)
             } else {
                 for i in 0..<e.count { p[i] = (rng.nextFloat() - 0.5) * a }
             }
