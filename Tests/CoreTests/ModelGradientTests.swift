@@ -9,6 +9,18 @@ final class ModelGradientTests: XCTestCase {
         let cfg = ModelConfig(modelType: bias ? "qwen2" : "llama", vocabSize: 37, hiddenSize: 16, intermediateSize: 24,
                               numLayers: 2, numHeads: 4, numKVHeads: kvHeads, rmsNormEps: 1e-5, ropeTheta: 10000,
                               tieWordEmbeddings: tied)
+        check(cfg)
+    }
+
+    /// A family's config.json with tiny shapes, parsed as a checkpoint's would be.
+    func familyConfig(_ extra: [String: Any]) throws -> ModelConfig {
+        var o: [String: Any] = ["vocab_size": 37, "hidden_size": 16, "intermediate_size": 24, "num_hidden_layers": 2,
+                                "num_attention_heads": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-5]
+        o.merge(extra) { _, new in new }
+        return try ModelConfig.parse(o, source: "test")
+    }
+
+    func check(_ cfg: ModelConfig) {
         let model = Transformer(config: cfg)
         model.randomInit(seed: 7, std: 0.3)
         var rng = SplitMix64(seed: 8)
@@ -53,5 +65,22 @@ final class ModelGradientTests: XCTestCase {
     }
 
     func testTiedWithBiasGQA() { check(tied: true, bias: true, kvHeads: 2) }
+
+    /// Gemma 3: (1+w) norms, four norms a layer, q/k norms, GeGLU, scaled embeddings, a window
+    /// shorter than the sequences on one layer, the query scalar and final soft-capping.
+    func testGemma3() throws {
+        check(try familyConfig(["model_type": "gemma3_text", "head_dim": 8, "query_pre_attn_scalar": 6,
+                                "sliding_window": 3, "layer_types": ["sliding_attention", "full_attention"],
+                                "final_logit_softcapping": 2.0, "rope_local_base_freq": 100.0]))
+    }
+
+    /// Qwen3's q/k norms with a head_dim that is not hidden/heads; Llama 3.1's scaled RoPE;
+    /// Mistral's window.
+    func testQwen3Llama31Mistral() throws {
+        check(try familyConfig(["model_type": "qwen3", "head_dim": 8]))
+        check(try familyConfig(["model_type": "llama", "rope_scaling": ["rope_type": "llama3", "factor": 4.0,
+                                "low_freq_factor": 1.0, "high_freq_factor": 2.0, "original_max_position_embeddings": 8]]))
+        check(try familyConfig(["model_type": "mistral", "sliding_window": 2]))
+    }
     func testUntiedNoBiasMHA() { check(tied: false, bias: false, kvHeads: 4) }
 }
