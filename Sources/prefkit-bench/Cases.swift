@@ -18,6 +18,7 @@ struct CaseResult {
 
 enum Cases {
     static let all = ["fwdbwd_tiny", "fwdbwd_05b", "gen_tiny_b1", "gen_tiny_b8", "gen_05b_b1", "gen_05b_b8", "gen_05b_b1_bf16",
+                      "fwdbwd_gemma3_270m", "gen_gemma3_270m_b1",
                       "rm_tiny", "score_05b", "dpo_tiny_full", "dpo_tiny_lora",
                       "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_precomputed"]
 
@@ -25,6 +26,9 @@ enum Cases {
         switch name {
         case "fwdbwd_tiny": return forwardBackward(name, .tiny, batch: 4, length: 128, iterations: 10, ceiling: ceiling)
         case "fwdbwd_05b": return forwardBackward(name, .qwen05b, batch: 4, length: 128, iterations: 2, ceiling: ceiling)
+        case "fwdbwd_gemma3_270m":
+            return forwardBackward(name, .gemma3_270m, batch: 4, length: 128, iterations: 2, ceiling: ceiling)
+        case "gen_gemma3_270m_b1": return try GenerateCases.run(name, .gemma3_270m, batch: 1, ceiling: ceiling)
         case "gen_tiny_b1": return try GenerateCases.run(name, .tiny, batch: 1, ceiling: ceiling)
         case "gen_tiny_b8": return try GenerateCases.run(name, .tiny, batch: 8, ceiling: ceiling)
         case "gen_05b_b1": return try GenerateCases.run(name, .qwen05b, batch: 1, ceiling: ceiling)

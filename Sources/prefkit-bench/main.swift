@@ -23,7 +23,7 @@ struct Run: ParsableCommand {
         let ceiling = Ceiling.sgemmGFLOPs()
         print(String(format: "sgemm ceiling: %.1f GFLOP/s (2048³, best of 4, %d BLAS threads)", ceiling, BLASThreads.count))
         var lines: [String] = []
-        print("case            shape  batch     tokens/s    GFLOP/s  %ceiling  fwd tok/s  peak RSS MiB")
+        print("case                      shape        batch         tokens/s    GFLOP/s  %ceiling  fwd tok/s  peak RSS MiB")
         for n in names {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
@@ -44,11 +44,11 @@ struct Run: ParsableCommand {
             lines.append(line)
             func d(_ k: String) -> Double { (obj[k] as? NSNumber)?.doubleValue ?? .nan }
             func pad(_ s: String, _ w: Int) -> String { s.padding(toLength: max(w, s.count), withPad: " ", startingAt: 0) }
-            print(pad(n, 16) + pad(obj["shape"] as? String ?? "", 7) + pad(obj["batch"] as? String ?? "", 7)
+            print(pad(n, 26) + pad(obj["shape"] as? String ?? "", 13) + pad(obj["batch"] as? String ?? "", 11)
                   + String(format: "%10.1f %10.1f %8.0f%% %10.1f %12.0f", d("tokens_per_s"), d("gflops"),
                            100 * d("gflops") / ceiling, d("forward_tokens_per_s"), d("peak_rss_mb")))
             if obj["weights_gbps"] != nil {
-                print(String(format: "                weights read at %.1f GB/s", d("weights_gbps")))
+                print(String(repeating: " ", count: 26) + String(format: "weights read at %.1f GB/s", d("weights_gbps")))
             }
         }
         // Measured after the cases: a child spawned later would inherit this 1 GiB in its
