@@ -97,3 +97,20 @@ final class ConfigRefusalTests: XCTestCase {
                                                                           originalMaxPositions: 8192)))
     }
 }
+
+/// Saved config.json files keep float fields floats (transformers 5 refuses `5` where its
+/// config class declares a float).
+final class ConfigWriteTests: XCTestCase {
+    func testFloatFieldsStayFloats() throws {
+        let model = try Checkpoint.load(fixturesDir() + "/gemma3-tiny")
+        let out = NSTemporaryDirectory() + "prefkit-cfgwrite-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try Checkpoint.save(model, to: out)
+        let text = try String(contentsOfFile: out + "/config.json", encoding: .utf8)
+        for expected in ["\"final_logit_softcapping\": 5.0", "\"attention_dropout\": 0.0", "\"rope_theta\": 1000000.0",
+                         "\"num_key_value_heads\": 1", "\"tie_word_embeddings\": true", "\"bos_token_id\": null"] {
+            XCTAssert(text.contains(expected), "config.json lacks \(expected):\n\(text)")
+        }
+        XCTAssertEqual(try Checkpoint.load(out).config, model.config)
+    }
+}

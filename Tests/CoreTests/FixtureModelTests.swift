@@ -166,7 +166,8 @@ final class FixtureModelTests: XCTestCase {
 
     /// Save then reload gives identical tensors, config included.
     func testSaveReloadRoundTrip() throws {
-        for m in ["qwen2-tiny", "llama-tiny", "qwen2-tiny/reward"] + Self.newFamilies + Self.newFamilies.map { $0 + "/reward" } {
+        let rewards = Self.newFamilies.map { $0 + "/reward" }
+        for m in ["qwen2-tiny", "llama-tiny", "qwen2-tiny/reward"] + Self.newFamilies + rewards {
             let head: Checkpoint.Head = m.hasSuffix("reward") ? .score : .lm
             let a = try Checkpoint.load(dir(m), head: head)
             let out = NSTemporaryDirectory() + "prefkit-rt-\(getpid())-\(m.replacingOccurrences(of: "/", with: "_"))"

@@ -113,8 +113,7 @@ public enum Checkpoint {
         }
         var cfg = model.config.jsonObject(base: base, architecture: arch)
         for (k, v) in extraConfig { cfg[k] = v }
-        let json = try JSONSerialization.data(withJSONObject: cfg, options: [.prettyPrinted, .sortedKeys])
-        try ArtifactFile.writeAtomically(dir + "/config.json", bytes: [UInt8](json), compress: false)
+        try ArtifactFile.writeAtomically(dir + "/config.json", bytes: try TypedJSONWriter.data(cfg), compress: false)
         let refs = model.layout.entries.map {
             SafetensorsTensorRef(name: $0.hfName, shape: $0.shape,
                                  data: UnsafeBufferPointer(start: model.params.ptr + $0.offset, count: $0.count))
