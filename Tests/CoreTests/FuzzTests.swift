@@ -69,10 +69,11 @@ final class FuzzTests: XCTestCase {
     /// config.json decides every allocation size and which math runs: a mutated one must load
     /// or be refused naming the file, never allocate from a lying size or pass an unknown field.
     func testFuzzModelConfig() throws {
-        let seeds = try ["qwen2-tiny", "llama-tiny"].map { family in
+        let families = ["qwen2-tiny", "llama-tiny", "qwen3-tiny", "gemma3-tiny", "llama31-tiny", "mistral-tiny"]
+        let seeds = try families.map { family in
             Array(try Data(contentsOf: URL(fileURLWithPath: fixturesDir() + "/\(family)/config.json")))
         }
-        try fuzz("model-config", ext: "json", seeds: seeds, cases: 1000) { path in
+        try fuzz("model-config", ext: "json", seeds: seeds, cases: 1500) { path in
             _ = try ModelConfig.load(path: path)
         }
     }

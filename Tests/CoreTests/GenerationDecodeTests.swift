@@ -51,6 +51,8 @@ final class GenerationDecodeTests: XCTestCase {
     func testBF16DecodeIsCloseToFullForward() throws {
         try checkIncremental("qwen2-tiny", dtype: .bf16, rtol: 5e-2)
         try checkIncremental("llama-tiny", dtype: .bf16, rtol: 5e-2)
+        try checkIncremental("gemma3-tiny", dtype: .bf16, rtol: 5e-2)
+        try checkIncremental("mistral-tiny", dtype: .bf16, rtol: 5e-2)
     }
 
     /// Greedy decoding on the cache gives HF generate's tokens exactly, one prompt at a time
