@@ -42,8 +42,13 @@ final class DPOObjectiveTests: XCTestCase {
             var m = try obj.accumulate([0, 1], normalizer: norm)
             for (k, v) in try obj.accumulate([2, 3], normalizer: norm) { m[k, default: 0] += v }
             assertClose([m["loss"]!], [(d["loss"] as! NSNumber).doubleValue], rtol: 1e-5, "objective DPO loss (precomputed \(precomputed))")
+            // A reward is β·(logp − ref logp): a difference of two log-probs near −40, so its
+            // float32 error is relative to the log-probs, not to the (small) reward.
             let chosenRewards = doubles(d["chosen_rewards"])
-            assertClose([m["rewards/chosen"]!], [chosenRewards.reduce(0, +) / 4], rtol: 1e-4, "rewards/chosen")
+            let logpScale = doubles(d["policy_chosen_logps"]).map(abs).max()! * cfg.beta
+            let rewardError = abs(m["rewards/chosen"]! - chosenRewards.reduce(0, +) / 4) / logpScale
+            print(String(format: "  close: rewards/chosen error relative to β·|logp| %.2e (tol 1e-6)", rewardError))
+            XCTAssertLessThan(rewardError, 1e-6, "rewards/chosen")
             let e = policy.model.layout.entry("model.layers.0.self_attn.q_proj.weight")!
             let g = (0..<e.count).map { policy.model.grads![e.offset + $0] }
             assertClose(g, try ref.floats("dpo_grad.model.layers.0.self_attn.q_proj.weight"), rtol: 1e-3, "objective q_proj grad")

@@ -163,13 +163,13 @@ final class KernelGradientTests: XCTestCase {
             }
             return total
         }
-        var probs = [Float](repeating: 0, count: shape.heads * batch.attentionArea)
+        var lse = [Float](repeating: 0, count: Attention.storage(shape, tokens: n))
         var out = [Float](repeating: 0, count: n * shape.outStride)
-        Attention.forward(shape: shape, params: params, batch: batch, qkv: qkv, probs: &probs, out: &out)
+        Attention.forward(shape: shape, params: params, batch: batch, qkv: qkv, lse: &lse, out: &out)
         let fwd = zip(out, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         XCTAssertEqual(fwd, ref(qkv.map(Double.init)), accuracy: 1e-4)
         var dqkv = [Float](repeating: 0, count: qkv.count)
-        Attention.backward(shape: shape, params: params, batch: batch, qkv: qkv, probs: probs, dout: r, dqkv: &dqkv)
+        Attention.backward(shape: shape, params: params, batch: batch, qkv: qkv, out: out, lse: lse, dout: r, dqkv: &dqkv)
         assertClose(dqkv, numericGrad(qkv.map(Double.init), ref), rtol: 1e-5, "attention dqkv")
     }
 

@@ -6,7 +6,7 @@ public final class Activations {
     public let slots: Int
     let program: BlockProgram
     private(set) var buffer = FloatBuffer(count: 0)
-    private(set) var tokens = 0, area = 0
+    private(set) var tokens = 0
     let c: ModelConfig
 
     // Offsets relative to a slot's base: one per value, one per step (-1: the step keeps nothing).
@@ -33,27 +33,26 @@ public final class Activations {
         program = DecoderArchitectures.program(config)
     }
 
-    /// Floats a step keeps per slot for `n` tokens and attention area `a` (Σ L²).
-    static func stepStorage(_ step: BlockProgram.Step, _ c: ModelConfig, tokens n: Int, area a: Int) -> Int {
+    /// Floats a step keeps per slot for `n` tokens (attention: a log-sum-exp per head and token).
+    static func stepStorage(_ step: BlockProgram.Step, _ c: ModelConfig, tokens n: Int) -> Int {
         switch step {
         case .rmsNorm: return n
         case .headNorm: return n * (c.numHeads + c.numKVHeads)
-        case .attention: return c.numHeads * a
+        case .attention: return c.numHeads * n
         case .linear, .rope, .gated, .add: return 0
         }
     }
 
     /// Makes room for a batch; cheap when the batch is no larger than before.
     func prepare(_ batch: TokenBatch) {
-        let n = batch.tokenCount, a = batch.attentionArea
-        if n <= tokens && a <= area { return }
-        tokens = max(n, tokens)
-        area = max(a, area)
+        let n = batch.tokenCount
+        if n <= tokens { return }
+        tokens = n
         var off = 0
         func take(_ k: Int) -> Int { defer { off += k }; return off }
         valueOffsets = program.widths.map { take(tokens * $0.columns(c)) }
         stepOffsets = program.steps.map { step in
-            let k = Self.stepStorage(step, c, tokens: tokens, area: area)
+            let k = Self.stepStorage(step, c, tokens: tokens)
             return k > 0 ? take(k) : -1
         }
         slotSize = off
@@ -69,7 +68,7 @@ public final class Activations {
     }
     /// Value v of layer l: [tokens, width(v)].
     func value(_ l: Int, _ v: BlockProgram.Value) -> UnsafeMutablePointer<Float> { at(l, valueOffsets[v]) }
-    /// What step s of layer l keeps (1/rms, probabilities).
+    /// What step s of layer l keeps (1/rms, attention's log-sum-exps).
     func stepState(_ l: Int, _ s: Int) -> UnsafeMutablePointer<Float> { at(l, stepOffsets[s]) }
     /// The residual stream after the last layer, before the final norm.
     var finalX: UnsafeMutablePointer<Float> { buffer.ptr + oFinalX }

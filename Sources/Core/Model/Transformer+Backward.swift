@@ -85,7 +85,8 @@ extension Transformer {
             rotate(gradOf(v), rows: n, layer: l, positions: positions, inverse: true)
         case .attention(let v, let out):
             Attention.backward(shape: attentionShape, params: c.attentionParams(layer: l), batch: batch,
-                               qkv: acts.value(l, v), probs: acts.stepState(l, s), dout: gradOf(out), dqkv: gradOf(v))
+                               qkv: acts.value(l, v), out: acts.value(l, out), lse: acts.stepState(l, s),
+                               dout: gradOf(out), dqkv: gradOf(v))
         case .gated(let x, let out):
             GatedActivation.backward(c.hiddenActivation, dh: gradOf(out), gu: acts.value(l, x), dgu: gradOf(x),
                                      rows: n, inter: c.intermediateSize)

@@ -60,7 +60,7 @@ extension Transformer {
         case .attention(let v, let out):
             beforeAttention?(l, acts.value(l, v))
             Attention.forward(shape: attentionShape, params: c.attentionParams(layer: l), batch: batch,
-                              qkv: acts.value(l, v), probs: acts.stepState(l, s), out: acts.value(l, out))
+                              qkv: acts.value(l, v), lse: acts.stepState(l, s), out: acts.value(l, out))
         case .gated(let x, let out):
             GatedActivation.forward(c.hiddenActivation, gu: acts.value(l, x), h: acts.value(l, out),
                                     rows: n, inter: c.intermediateSize)
