@@ -22,6 +22,11 @@ public struct TrainingFlags: ParsableArguments {
     @Flag(help: "No progress output.") public var quiet = false
     @Option(help: "Where metrics go, comma separated: jsonl (OUT/metrics.jsonl), tensorboard (OUT/runs/…/events.out.tfevents.*), or none.")
     public var reportTo = CommaSeparated<ReportTarget>([.jsonl])
+    @Flag(inversion: .prefixedNo,
+          help: "Keep only each layer's input and recompute the layer in backward (default: on when the activations would exceed --max-memory).")
+    public var gradientCheckpointing: Bool?
+    @Option(help: "Memory budget in GiB for the activations training keeps; above it gradient checkpointing turns on (default: half of this machine's memory).")
+    public var maxMemory: Double?
     public init() {}
 
     public func validate() throws {
@@ -36,6 +41,11 @@ public struct TrainingFlags: ParsableArguments {
         o.seed = seed; o.saveEvery = saveEvery; o.evalEvery = evalEvery; o.logEvery = logEvery
         o.resume = resume; o.quiet = quiet; o.interactive = isInteractive
         o.reportTo = reportTo.values
+        o.gradientCheckpointing = gradientCheckpointing
+        if let gib = maxMemory {
+            guard gib > 0 && gib.isFinite else { throw PrefkitError("--max-memory must be a positive number of GiB") }
+            o.maxMemoryBytes = Int(gib * Double(1 << 30))
+        }
         o.runArguments = CommandLine.arguments.joined(separator: " ")
         try o.validate()
         return o

@@ -1,9 +1,22 @@
 /// What forward keeps for backward, in one buffer sized for a batch and reused across steps.
-/// One slot per layer holds every value of the block program ([tokens, width] each) and each
-/// step's extra state (a norm's 1/rms per row, attention's probabilities). Inference keeps
-/// a single slot that every layer overwrites.
+/// Training keeps one slot per layer holding every value of the block program ([tokens,
+/// width] each) and each step's extra state (a norm's 1/rms per row, attention's
+/// log-sum-exps). With gradient checkpointing only each layer's input is kept, plus one slot
+/// that the backward refills by running the layer again. Inference keeps a single slot that
+/// every layer overwrites.
 public final class Activations {
-    public let slots: Int
+    /// Whether a training forward keeps every layer (false) or only layer inputs (true).
+    /// Changing it re-lays the buffer at the next forward.
+    public var checkpointing = false {
+        didSet {
+            if checkpointing != oldValue { tokens = 0 }
+        }
+    }
+    public let training: Bool
+    /// Slots of full layer state: one per layer when training without checkpointing.
+    var slots: Int { training && !checkpointing ? c.numLayers : 1 }
+    /// Whether backward must run each layer's forward again first.
+    var recomputes: Bool { training && checkpointing }
     let program: BlockProgram
     private(set) var buffer = FloatBuffer(count: 0)
     private(set) var tokens = 0
@@ -14,6 +27,8 @@ public final class Activations {
     private var stepOffsets: [Int] = []
     private var slotSize = 0
     private var oFinalX = 0, oInvF = 0, oHidden = 0
+    /// Checkpointing: where the kept layer inputs start, [layers, tokens, hidden].
+    private var oInputs = 0
 
     /// LoRA adapters' per-token activations (u = x·Aᵀ, dropout masks), one block per layer slot.
     let loraStore = Scratch(), loraScratch = Scratch()
@@ -29,8 +44,18 @@ public final class Activations {
 
     public init(config: ModelConfig, training: Bool) {
         c = config
-        slots = training ? config.numLayers : 1
+        self.training = training
         program = DecoderArchitectures.program(config)
+    }
+
+    /// Bytes a training forward keeps for `tokens` tokens, with or without checkpointing
+    /// (what `--max-memory` is compared with).
+    public static func trainingBytes(_ c: ModelConfig, tokens n: Int, checkpointing: Bool) -> Int {
+        let program = DecoderArchitectures.program(c)
+        var slot = program.widths.reduce(0) { $0 + n * $1.columns(c) }
+        slot += program.steps.reduce(0) { $0 + stepStorage($1, c, tokens: n) }
+        let layers = checkpointing ? slot + c.numLayers * n * c.hiddenSize : slot * c.numLayers
+        return 4 * (layers + n * (2 * c.hiddenSize + 1))
     }
 
     /// Floats a step keeps per slot for `n` tokens (attention: a log-sum-exp per head and token).
@@ -57,6 +82,7 @@ public final class Activations {
         }
         slotSize = off
         off = slotSize * slots
+        oInputs = take(recomputes ? c.numLayers * tokens * c.hiddenSize : 0)
         oFinalX = take(tokens * c.hiddenSize)
         oInvF = take(tokens)
         oHidden = take(tokens * c.hiddenSize)
@@ -66,8 +92,12 @@ public final class Activations {
     @inline(__always) private func at(_ l: Int, _ o: Int) -> UnsafeMutablePointer<Float> {
         buffer.ptr + (slots == 1 ? 0 : l * slotSize) + o
     }
-    /// Value v of layer l: [tokens, width(v)].
-    func value(_ l: Int, _ v: BlockProgram.Value) -> UnsafeMutablePointer<Float> { at(l, valueOffsets[v]) }
+    /// Value v of layer l: [tokens, width(v)]. Checkpointing keeps each layer's input (value 0)
+    /// apart; the other values share the one slot.
+    func value(_ l: Int, _ v: BlockProgram.Value) -> UnsafeMutablePointer<Float> {
+        if v == 0 && recomputes { return buffer.ptr + oInputs + l * tokens * c.hiddenSize }
+        return at(l, valueOffsets[v])
+    }
     /// What step s of layer l keeps (1/rms, attention's log-sum-exps).
     func stepState(_ l: Int, _ s: Int) -> UnsafeMutablePointer<Float> { at(l, stepOffsets[s]) }
     /// The residual stream after the last layer, before the final norm.

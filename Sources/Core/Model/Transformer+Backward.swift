@@ -15,7 +15,7 @@ extension Transformer {
     /// gradients (frozen base under LoRA).
     public func backward(_ batch: TokenBatch, _ acts: Activations, dHidden: UnsafePointer<Float>,
                          buffers b: BackwardBuffers, paramGrads: Bool = true) {
-        precondition(acts.slots == config.numLayers, "backward needs activations from a training forward")
+        precondition(acts.training, "backward needs activations from a training forward")
         let c = config
         let n = batch.tokenCount
         let h = c.hiddenSize
@@ -35,7 +35,15 @@ extension Transformer {
                          dw: g.map { $0 + layout.finalNorm }, rows: n, dim: h, offset: c.normWeightOffset)
         batch.ids.withUnsafeBufferPointer { ids in
             batch.positions.withUnsafeBufferPointer { pos in
+                let ad = lora?.enabled == true ? lora : nil
                 for l in stride(from: c.numLayers - 1, through: 0, by: -1) {
+                    if acts.recomputes {
+                        // Gradient checkpointing: this layer's values again, from its kept input.
+                        for s in program.steps.indices {
+                            forwardStep(s, layer: l, batch: batch, positions: pos.baseAddress!, acts: acts,
+                                        lora: ad, beforeAttention: nil)
+                        }
+                    }
                     grads.update(repeating: 0, count: total)
                     (grads + offsets[program.output]).update(from: dres, count: n * h)
                     let gradOf = { (v: BlockProgram.Value) in grads + offsets[v] }

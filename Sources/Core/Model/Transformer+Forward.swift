@@ -30,7 +30,7 @@ extension Transformer {
                         rows: n, dim: h, eps: c.rmsNormEps, offset: c.normWeightOffset)
     }
 
-    private func forwardStep(_ s: Int, layer l: Int, batch: TokenBatch, positions: UnsafePointer<Int32>,
+    func forwardStep(_ s: Int, layer l: Int, batch: TokenBatch, positions: UnsafePointer<Int32>,
                              acts: Activations, lora ad: LoRAAdapter?,
                              beforeAttention: ((Int, UnsafePointer<Float>) -> Void)?) {
         let c = config
@@ -53,7 +53,7 @@ extension Transformer {
                            rows: n, inDim: pw.inDim, outDim: pw.outDim)
             for t in proj.loraTargets {
                 ad?.forward(l, t, x: acts.value(l, x), y: acts.value(l, out), rows: n, store: acts.lora(l),
-                            training: acts.slots > 1, scratch: acts.loraScratch)
+                            training: acts.training, scratch: acts.loraScratch)
             }
         case .rope(let v):
             rotate(acts.value(l, v), rows: n, layer: l, positions: positions, inverse: false)

@@ -4,6 +4,7 @@ import Foundation
 /// prompt + response + eos, trained with the Bradley–Terry loss averaged over the pairs of
 /// an optimizer step. Chosen and rejected go through the model in one packed batch.
 public final class RewardObjective: TrainObjective {
+    public var trainingActivations: Activations? { engine.acts }
     public let model: Transformer
     public let engine: RewardEngine
     /// With LoRA, the adapters and the score head (the adapter's extra block) train; the base stays frozen.

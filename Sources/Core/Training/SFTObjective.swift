@@ -1,6 +1,7 @@
 /// Supervised fine-tuning: mean negative log-likelihood over every scored token of an
 /// optimizer step (TRL's SFTTrainer normalises by the tokens of the whole accumulated batch).
 public final class SFTObjective: TrainObjective {
+    public var trainingActivations: Activations? { engine.acts }
     public let model: Transformer
     public let engine: CausalLMEngine
     public let examples: [SFTExample]

@@ -26,10 +26,14 @@ public protocol TrainObjective: AnyObject {
     func didStep(_ step: Int)
     /// Called before optimizer step `step` (0-based) starts: seeds per-step randomness (dropout).
     func willStep(_ step: Int)
+    /// The activations the training forward keeps (where gradient checkpointing is switched),
+    /// and the model shape they are laid out for; nil for objectives without a transformer.
+    var trainingActivations: Activations? { get }
 }
 
 extension TrainObjective {
     public func didRestore() {}
     public func didStep(_ step: Int) {}
     public func willStep(_ step: Int) {}
+    public var trainingActivations: Activations? { nil }
 }

@@ -33,6 +33,21 @@ public final class Trainer {
         }
     }
 
+    /// Sets gradient checkpointing for the run from the largest micro-batch any step can
+    /// have (the `batchSize` longest examples) and says what was chosen.
+    public private(set) var checkpointingPlan: CheckpointingPlan?
+    func planCheckpointing() {
+        guard let acts = objective.trainingActivations else { return }
+        let n = objective.exampleCount
+        let lengths = (0..<n).map { objective.tokenCount([$0]) }.sorted(by: >)
+        let tokens = lengths.prefix(options.batchSize).reduce(0, +)
+        let plan = CheckpointingPlan.decide(acts.c, tokens: tokens, forced: options.gradientCheckpointing,
+                                            budgetBytes: options.maxMemoryBytes)
+        acts.checkpointing = plan.on
+        checkpointingPlan = plan
+        if !options.quiet { FileHandleLog.write(plan.description) }
+    }
+
     /// Epoch e's seeded permutation, made once per epoch rather than once per step.
     private var cachedOrder: (epoch: Int, order: [Int])?
     private func epochOrder(_ epoch: Int, _ n: Int) -> [Int] {
@@ -65,6 +80,7 @@ public final class Trainer {
         } else if options.resume, !options.quiet {
             FileHandleLog.write("no checkpoint in \(options.outDir): starting from step 0")
         }
+        planCheckpointing()
         let log = try TrainingLog(options: options, resumeAtStep: start)
         let progress = Progress(label: "step", total: total, interactive: options.interactive,
                                 every: options.logEvery, quiet: options.quiet)

@@ -25,6 +25,9 @@ public struct TrainingOptions {
     public var reportTo: [ReportTarget] = [.jsonl]
     /// The command line, for the TensorBoard text summary.
     public var runArguments: String? = nil
+    /// Gradient checkpointing forced on or off; nil: on when activations exceed `maxMemoryBytes`.
+    public var gradientCheckpointing: Bool? = nil
+    public var maxMemoryBytes = CheckpointingPlan.defaultBudgetBytes
     public init() {}
 
     public func validate() throws {
@@ -36,6 +39,7 @@ public struct TrainingOptions {
         try need(epochs > 0, "--epochs must be positive")
         try need(warmupSteps >= 0 && saveEvery >= 0 && evalEvery >= 0, "step counts must be non-negative")
         try need(maxGradNorm >= 0, "--max-grad-norm must be non-negative (0 disables clipping)")
+        try need(maxMemoryBytes > 0, "--max-memory must be positive")
         try need(!reportTo.contains(.none) || reportTo.count == 1, "--report-to none reports nowhere: it does not combine with other targets")
     }
 

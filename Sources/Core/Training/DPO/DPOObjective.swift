@@ -4,6 +4,7 @@ import Foundation
 /// rejected ones, packed; the loss family turns sequence log-probs into per-sequence
 /// coefficients, spread over tokens for the engine's backward.
 public final class DPOObjective: TrainObjective {
+    public var trainingActivations: Activations? { engine.acts }
     public let policy: Transformer
     public let engine: CausalLMEngine
     public let lora: LoRAAdapter?

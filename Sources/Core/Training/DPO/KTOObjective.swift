@@ -2,6 +2,7 @@
 /// completion i+1) under policy and reference to estimate z0, as TRL's KTOTrainer does; those
 /// passes carry no gradient.
 public final class KTOObjective: TrainObjective {
+    public var trainingActivations: Activations? { engine.acts }
     public let policy: Transformer
     public let lora: LoRAAdapter?
     public let engine: CausalLMEngine
