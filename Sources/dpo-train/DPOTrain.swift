@@ -17,6 +17,8 @@ struct Train: ParsableCommand {
     @Option(help: "A separate reference model (default: the starting policy; with LoRA, the adapter switched off).") var refModel: String?
     @Option(help: "Precomputed reference log-probs (dpo-train precompute-ref); no reference model is held. Eval pairs not in the file are computed once at the start.")
     var refLogps: String?
+    @Flag(help: "Run each pair as two separate sequences instead of one prompt shared by both completions.")
+    var noSharePrompt = false
     @OptionGroup var data: PreferenceDataFlags
     @OptionGroup var loss: LossFlags
     @OptionGroup var lora: LoRAFlags
@@ -44,6 +46,7 @@ struct Train: ParsableCommand {
         j.data = try data.loadOptions(dropLong: false)
         j.lora = try lora.config()
         j.ldAlpha = loss.ldAlpha
+        j.sharePrompt = !noSharePrompt
         j.useWeighting = loss.useWeighting
         j.syncRefEvery = syncRefEvery
         j.refMixupAlpha = refMixupAlpha
@@ -82,6 +85,8 @@ struct PrecomputeRef: ParsableCommand {
     @Option(help: "Output (.safetensors, .zst compressed when the name ends in .zst).") var out: String
     @Option(help: "Pairs per forward pass.") var batchSize = 8
     @Option(help: "LD-DPO α, if training will use it (it changes the sums).") var ldAlpha: Double?
+    @Flag(help: "Run each pair as two separate sequences instead of one prompt shared by both completions.")
+    var noSharePrompt = false
     @Flag(help: "No progress output.") var quiet = false
 
     func validate() throws {
@@ -94,6 +99,7 @@ struct PrecomputeRef: ParsableCommand {
         j.data = try data.loadOptions(dropLong: false)
         j.batchSize = batchSize
         j.ldAlpha = ldAlpha
+        j.sharePrompt = !noSharePrompt
         j.quiet = quiet
         j.interactive = isInteractive
         return j

@@ -20,7 +20,8 @@ enum Cases {
     static let all = ["fwdbwd_tiny", "fwdbwd_05b", "gen_tiny_b1", "gen_tiny_b8", "gen_05b_b1", "gen_05b_b8", "gen_05b_b1_bf16",
                       "fwdbwd_gemma3_270m", "gen_gemma3_270m_b1",
                       "rm_tiny", "score_05b", "dpo_tiny_full", "dpo_tiny_lora",
-                      "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_precomputed"]
+                      "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_precomputed",
+                      "dpo_05b_lora_L256", "dpo_05b_lora_L1024", "dpo_05b_lora_L2048", "dpo_05b_lora_L4096", "dpo_05b_full_L1024"]
 
     static func run(_ name: String, ceiling: Double) throws -> CaseResult {
         switch name {
@@ -42,6 +43,14 @@ enum Cases {
         case "dpo_05b_lora": return DPOCases.train(name, .qwen05b, pairs: 2, lora: true, reference: .adapterOff, iterations: 2, ceiling: ceiling)
         case "dpo_05b_lora_precomputed":
             return DPOCases.train(name, .qwen05b, pairs: 2, lora: true, reference: .precomputed, iterations: 2, ceiling: ceiling)
+        case "dpo_05b_lora_L256", "dpo_05b_lora_L1024", "dpo_05b_lora_L2048", "dpo_05b_lora_L4096":
+            // One pair of L-token sequences (prompt and responses L/2 each); checkpointing from L 2048 on.
+            let L = Int(name.split(separator: "L").last!)!
+            return DPOCases.train(name, .qwen05b, pairs: 1, lora: true, reference: .adapterOff, iterations: 1,
+                                  ceiling: ceiling, prompt: L / 2, response: L / 2, checkpointing: L >= 2048)
+        case "dpo_05b_full_L1024":
+            return DPOCases.train(name, .qwen05b, pairs: 1, lora: false, reference: .separate, iterations: 1,
+                                  ceiling: ceiling, prompt: 512, response: 512, checkpointing: true)
         default: throw BenchError("unknown case \(name); known: \(all.joined(separator: ", "))")
         }
     }

@@ -1,19 +1,21 @@
 import Core
 
 /// DPO training steps as the peer table measures them: prompt 64 + response 64 random tokens
-/// per sequence, sigmoid, β 0.1, AdamW; tokens/s counts every token of chosen and rejected.
+/// per sequence (or the lengths given), sigmoid, β 0.1, AdamW; tokens/s counts every token of
+/// chosen and rejected, the prompt once per side (as TRL counts them).
 enum DPOCases {
     enum Reference { case separate, adapterOff, precomputed }
 
     static func train(_ name: String, _ shape: BenchShape, pairs n: Int, lora: Bool, reference: Reference,
-                      iterations: Int, ceiling: Double) -> CaseResult {
+                      iterations: Int, ceiling: Double, prompt: Int = 64, response: Int = 64,
+                      checkpointing: Bool = false) -> CaseResult {
         let policy = shape.model(seed: 1)
         let c = policy.config
         var rng = SplitMix64(seed: 3)
         func tokens(_ k: Int) -> [Int] { (0..<k).map { _ in Int(rng.next() % UInt64(c.vocabSize)) } }
         let pairs = (0..<n).map { i in
             PreferencePair(id: "\(i)", source: "bench", promptText: "", chosenText: "", rejectedText: "",
-                           prompt: tokens(64), chosen: tokens(64), rejected: tokens(64))
+                           prompt: tokens(prompt), chosen: tokens(response), rejected: tokens(response))
         }
         let adapter = lora ? LoRAAdapter(config: LoRAConfig(rank: 8, alpha: 16, dropout: 0), model: c, seed: 2) : nil
         let source: ReferenceSource
@@ -26,6 +28,7 @@ enum DPOCases {
             source = .precomputed(train: table, eval: .empty)
         }
         let obj = try! DPOObjective(policy: policy, lora: adapter, reference: source, pairs: pairs, loss: DPOLossConfig()) { _, _, _ in }
+        obj.engine.acts.checkpointing = checkpointing
         let opt = AdamW(size: obj.trainParams.count, groups: obj.trainGroups)
         let all = Array(0..<n)
         func step() {
@@ -38,14 +41,17 @@ enum DPOCases {
         let t0 = now()
         for _ in 0..<iterations { step() }
         let dt = (now() - t0) / Double(iterations)
-        let seqTokens = Double(2 * n * 128), scored = Double(2 * n * 64)
+        let seqTokens = Double(2 * n * (prompt + response)), scored = Double(2 * n * response)
         let layer = Double(policy.matmulParameterCount - c.vocabSize * c.hiddenSize), head = Double(c.vocabSize * c.hiddenSize)
         let fwd = 2 * layer * seqTokens + 2 * head * scored
         // Backward: input gradients always (2×); weight gradients only for full fine-tuning (2×);
         // the LM head's logits are recomputed once more. The reference costs one forward.
         var flops = fwd + 2 * fwd + (lora ? 0 : 2 * fwd) + 2 * head * scored
+        // Checkpointing runs every layer's forward once more in backward.
+        if checkpointing { flops += 2 * layer * seqTokens }
         if reference != .precomputed { flops += fwd }
-        return CaseResult(name: name, shape: shape.rawValue, batch: "\(n) pairs", tokensPerS: seqTokens / dt,
+        let batch = prompt == 64 && response == 64 ? "\(n) pairs" : "\(n)x(\(prompt)+2x\(response))"
+        return CaseResult(name: name, shape: shape.rawValue, batch: batch, tokensPerS: seqTokens / dt,
                           gflops: flops / dt / 1e9, ceiling: ceiling, peakRSS: peakRSSMiB())
     }
 }

@@ -22,6 +22,8 @@ public struct DPOJob {
     public var lora: LoRAConfig? = nil
     /// LD-DPO: weight of completion tokens beyond the shorter completion (nil: off).
     public var ldAlpha: Double? = nil
+    /// Pack each pair's prompt once (`--no-share-prompt` turns it off).
+    public var sharePrompt = true
     /// WPO pair weighting.
     public var useWeighting = false
     /// TR-DPO: mix the policy into the reference every N steps (0: off), with this α.
@@ -155,6 +157,7 @@ public struct DPOJob {
             try self.save(obj.policy, obj.lora, s, to: dir, provenance: p)
         }
         objective.ldAlpha = ldAlpha
+        objective.sharePrompt = sharePrompt
         objective.useWeighting = useWeighting
         objective.syncRefEvery = syncRefEvery
         objective.refMixupAlpha = refMixupAlpha
@@ -231,7 +234,8 @@ public struct DPOJob {
         let model = refModel ?? s.md.model
         precondition(model.lora == nil, "the eval reference is computed before the adapter is attached")
         let engine = CausalLMEngine(model: model, training: false)
-        let eval = ReferenceLogps.compute(engine: engine, pairs: evalPairs, batchSize: training.batchSize, ldAlpha: ldAlpha)
+        let eval = ReferenceLogps.compute(engine: engine, pairs: evalPairs, batchSize: training.batchSize, ldAlpha: ldAlpha,
+                                          sharePrompt: sharePrompt)
         return .precomputed(train: ref.train, eval: eval)
     }
 

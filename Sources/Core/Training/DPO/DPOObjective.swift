@@ -23,6 +23,9 @@ public final class DPOObjective: TrainObjective {
     public var useWeighting = false
     /// Seed of LoRA dropout masks (with the step number).
     public var dropoutSeed: UInt64 = 0
+    /// Pack each pair as prompt ⧺ chosen ⧺ rejected so the prompt is computed once
+    /// (`--no-share-prompt` turns it off; the numbers agree to float rounding).
+    public var sharePrompt = true
     public var saver: (DPOObjective, String, [String: Any]) throws -> Void
     /// Chosen completion tokens of the current optimizer step: the NLL term's normaliser.
     private var stepChosenTokens = 1.0
@@ -57,12 +60,10 @@ public final class DPOObjective: TrainObjective {
         return Double(idx.count)
     }
 
-    /// Chosen sequences first, then rejected, as TRL's collator lays them out.
-    public static func batch(_ ps: [PreferencePair]) -> CompletionBatch {
-        var b = CompletionBatch()
-        for p in ps { b.append(prompt: p.prompt, completion: p.chosen) }
-        for p in ps { b.append(prompt: p.prompt, completion: p.rejected) }
-        return b
+    /// Logical sequences chosen first, then rejected, as TRL's collator lays them out; with
+    /// `sharePrompt` each pair is packed once with its prompt shared.
+    public static func batch(_ ps: [PreferencePair], sharePrompt: Bool) -> CompletionBatch {
+        CompletionBatch.pairs(ps.map { ($0.prompt, $0.chosen, $0.rejected) }, sharePrompt: sharePrompt)
     }
 
     /// Per-target weights: 1, or LD-DPO's α beyond the pair's shared completion length.
@@ -108,7 +109,7 @@ public final class DPOObjective: TrainObjective {
     func run(_ idx: [Int], normalizer: Double, train: Bool) -> [String: Double] {
         let ps = idx.map { pairs.indices.contains($0) ? pairs[$0] : evalPairs[$0 - pairs.count] }
         let n = ps.count
-        let b = Self.batch(ps)
+        let b = Self.batch(ps, sharePrompt: sharePrompt)
         let w = tokenWeights(b, pairs: n)
         // The reference runs first: with adapter-off it shares the policy's weights but not its activations.
         let ref = referenceSums(idx, b, w)

@@ -13,6 +13,8 @@ public struct PrecomputeRefJob {
     public var batchSize = 8
     /// LD-DPO α, when training will use it (it changes the sums).
     public var ldAlpha: Double? = nil
+    /// Pack each pair's prompt once (`--no-share-prompt` turns it off).
+    public var sharePrompt = true
     public var quiet = false
     public var interactive = false
 
@@ -43,12 +45,14 @@ public struct PrecomputeRefJob {
         let engine = CausalLMEngine(model: md.model, training: false)
         let progress = Progress(label: "pairs", total: pairs.count + evalPairs.count, interactive: interactive, quiet: quiet)
         let settings = DPOJob.referenceSettings(data, ldAlpha: ldAlpha)
-        let train = ReferenceLogps.compute(engine: engine, pairs: pairs, batchSize: batchSize, ldAlpha: ldAlpha, progress: progress)
+        let train = ReferenceLogps.compute(engine: engine, pairs: pairs, batchSize: batchSize, ldAlpha: ldAlpha,
+                                           sharePrompt: sharePrompt, progress: progress)
         var ref = ReferenceLogps(train: train, dataDigest: try ReferenceLogps.dataDigest(file: dataPath, settings: settings),
                                  modelDigest: Digest.ofFloats(md.model.params.ptr, count: md.model.params.count))
         var meta = ["model": modelPath, "data": dataPath, "template": data.template.rawValue]
         if let e = evalDataPath {
             ref.eval = ReferenceLogps.compute(engine: engine, pairs: evalPairs, batchSize: batchSize, ldAlpha: ldAlpha,
+                                              sharePrompt: sharePrompt,
                                               progress: progress, progressOffset: pairs.count)
             ref.evalDataDigest = try ReferenceLogps.dataDigest(file: e, settings: settings)
             meta["eval_data"] = e

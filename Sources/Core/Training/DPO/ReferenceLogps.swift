@@ -36,12 +36,12 @@ public struct ReferenceLogps {
 
     /// One forward pass over the pairs, batchSize pairs at a time. ldAlpha weights tokens as training will.
     public static func compute(engine: CausalLMEngine, pairs: [PreferencePair], batchSize: Int, ldAlpha: Double?,
-                               progress: Progress? = nil, progressOffset: Int = 0) -> Table {
+                               sharePrompt: Bool = true, progress: Progress? = nil, progressOffset: Int = 0) -> Table {
         var c: [Double] = [], r: [Double] = []
         var i = 0
         while i < pairs.count {
             let ps = Array(pairs[i..<min(pairs.count, i + batchSize)])
-            let b = DPOObjective.batch(ps)
+            let b = DPOObjective.batch(ps, sharePrompt: sharePrompt)
             let w = DPOObjective.tokenWeights(b, pairs: ps.count, ldAlpha: ldAlpha)
             let sums = DPOObjective.weightedSums(b, engine.logProbs(b), w)
             c += sums[0..<ps.count]

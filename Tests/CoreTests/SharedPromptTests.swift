@@ -1,0 +1,92 @@
+import Core
+import Foundation
+import XCTest
+
+/// A pair packed as prompt ⧺ chosen ⧺ rejected (the prompt computed once) gives the log-probs,
+/// losses and gradients of the two separate sequences, for every loss family, LoRA or full,
+/// live or precomputed reference.
+final class SharedPromptTests: XCTestCase {
+    let dir = fixturesDir() + "/gemma3-tiny"
+
+    func pairs() throws -> [PreferencePair] {
+        let md = try ModelDirectory.load(dir + "/policy")
+        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
+        let path = NSTemporaryDirectory() + "prefkit-shared-\(getpid()).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = (d["triples"] as! [[String: Any]]).map { t in
+            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!,
+                                                                      "rejected": t["rejected"]!]), encoding: .utf8)!
+        }
+        try ArtifactFile.writeAtomically(path, string: lines.joined(separator: "\n") + "\n", compress: false)
+        return try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: PreferenceLoadOptions()).0
+    }
+
+    /// (metrics, gradients) of one accumulate over every pair.
+    func run(share: Bool, loss: DPOLossConfig, lora: Bool, precomputed: Bool) throws -> ([String: Double], [Float]) {
+        let policy = try Checkpoint.load(dir + "/policy")
+        let ps = try pairs()
+        let refEngine = CausalLMEngine(model: try Checkpoint.load(dir), training: false)
+        let source: ReferenceSource
+        if precomputed {
+            let table = ReferenceLogps.compute(engine: refEngine, pairs: ps, batchSize: 4, ldAlpha: nil, sharePrompt: share)
+            source = .precomputed(train: table, eval: .empty)
+        } else {
+            source = .model(refEngine)
+        }
+        var adapter: LoRAAdapter?
+        if lora {
+            let a = LoRAAdapter(config: LoRAConfig(rank: 2, alpha: 4), model: policy.config, seed: 3)
+            var rng = SplitMix64(seed: 4)
+            for s in a.slots { for i in 0..<(s.outDim * 2) { a.params[s.b + i] = 0.2 * rng.nextGaussian() } }
+            adapter = a
+        }
+        let obj = try DPOObjective(policy: policy, lora: adapter, reference: source, pairs: ps, loss: loss) { _, _, _ in }
+        obj.sharePrompt = share
+        let all = Array(0..<ps.count)
+        let norm = obj.normalizer(all)
+        obj.trainGrads.zero()
+        let m = try obj.accumulate(all, normalizer: norm)
+        return (m, obj.trainGrads.toArray())
+    }
+
+    func testEveryLossFamilyMatchesUnshared() throws {
+        var configs: [(String, DPOLossConfig)] = []
+        for t in [DPOLossType.sigmoid, .ipo, .ktoPair, .cpo, .simpo, .bcoPair] {
+            var c = DPOLossConfig()
+            c.types = [t]
+            configs.append((t.rawValue, c))
+        }
+        var rpo = DPOLossConfig()
+        rpo.rpoAlpha = 0.5
+        configs.append(("sigmoid+rpo", rpo))
+        for (name, cfg) in configs {
+            for (lora, precomputed) in [(false, false), (true, false), (false, true)] where !(precomputed && !cfg.needsReference) {
+                let label = "\(name) lora \(lora) precomputed \(precomputed)"
+                let (ms, gs) = try run(share: true, loss: cfg, lora: lora, precomputed: precomputed)
+                let (mu, gu) = try run(share: false, loss: cfg, lora: lora, precomputed: precomputed)
+                for key in mu.keys.sorted() where ms[key] != nil {
+                    let a = ms[key]!, b = mu[key]!
+                    // Rewards and margins are differences of log-probs: compare at the log-probs' scale.
+                    let scale = max(abs(b), abs(mu["logps/chosen"] ?? 1) * 0.1, 1e-3)
+                    XCTAssertLessThan(abs(a - b) / scale, 1e-5, "\(label) \(key): shared \(a) unshared \(b)")
+                }
+                assertClose(gs, gu, rtol: 1e-4, "\(label) gradients")
+            }
+        }
+    }
+
+    /// The batch itself: the same targets, scored from the rows that hold the same contexts.
+    func testPackingCountsAndOrder() {
+        let ps: [(prompt: [Int], chosen: [Int], rejected: [Int])] = [([1, 2, 3], [4, 5], [6]), ([], [7, 8], [9, 10])]
+        let shared = CompletionBatch.pairs(ps, sharePrompt: true)
+        let split = CompletionBatch.pairs(ps, sharePrompt: false)
+        XCTAssertEqual(shared.sequenceCount, 4)
+        XCTAssertEqual(shared.scoredCounts, split.scoredCounts)
+        XCTAssertEqual(shared.tokens.tokenCount, 3 + 2 + 1 + 0 + 2 + 2)
+        XCTAssertEqual(split.tokens.tokenCount, 5 + 2 + 4 + 2)
+        XCTAssertEqual(shared.tokens.positions, [0, 1, 2, 3, 4, 3, 0, 1, 0, 1])
+        // Rejected of pair 0 ("6" after prompt 1 2 3) is scored from the prompt's last row.
+        let rejectedTargets = zip(shared.targets.rows, shared.targetSequence).filter { $0.1 == 2 }.map(\.0)
+        XCTAssertEqual(rejectedTargets, [2])
+    }
+}
