@@ -24,6 +24,8 @@ struct RMTrain: ParsableCommand {
     @Option(help: "Pairs over --max-length: drop (RewardTrainer's behaviour) or truncate.") var onLong: OverLengthPolicy = .drop
     @Option(help: "Adds C · mean((r_chosen + r_rejected)²) to the loss to keep rewards centred (TRL center_rewards_coefficient).")
     var centerRewardsCoefficient = 0.0
+    @Flag(help: "Run each pair as two separate sequences instead of one prompt shared by both responses.")
+    var noSharePrompt = false
     @OptionGroup var lora: LoRAFlags
     @OptionGroup var train: TrainingFlags
 
@@ -72,6 +74,7 @@ struct RMTrain: ParsableCommand {
                 if let a = adapter { p["lora"] = ["r": a.config.rank, "alpha": a.config.alpha, "dropout": a.config.dropout, "merged": true] }
                 try Provenance.write(out, p)
             }
+            objective.sharePrompt = !noSharePrompt
             let trainer = Trainer(objective: objective, options: opts)
             trainer.identity = ["data_digest": dataDigest, "parent": dir, "objective": "reward", "lora_r": String(lora.loraR),
                                 "center_rewards_coefficient": String(centerRewardsCoefficient)]

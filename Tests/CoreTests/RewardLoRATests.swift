@@ -43,7 +43,7 @@ final class RewardLoRATests: XCTestCase {
         let m1 = try obj.accumulate(all, normalizer: obj.normalizer(all))
         XCTAssertLessThan(m1["loss"]!, m0["loss"]! - 0.05, "training lowers the loss")
         let merged = obj.mergedModel()
-        let live = obj.scorePairs(ps), viaMerged = RewardEngine(model: merged, training: false).scores(RewardObjective.batch(ps))
+        let live = obj.scorePairs(ps), viaMerged = RewardEngine(model: merged, training: false).scores(RewardObjective.batch(ps, sharePrompt: false))
         assertClose(viaMerged, live.map(\.chosen) + live.map(\.rejected), rtol: 1e-5, "merged vs live adapter")
         let after = md.model.params.toArray()
         let score = md.model.layout.entry("score.weight")!

@@ -90,3 +90,35 @@ final class SharedPromptTests: XCTestCase {
         XCTAssertEqual(rejectedTargets, [2])
     }
 }
+
+/// Reward training with the prompt shared: scores, loss and gradients of the separate path.
+final class SharedPromptRewardTests: XCTestCase {
+    func testRewardTrainingMatchesUnshared() throws {
+        let dir = fixturesDir() + "/qwen3-tiny"
+        let md = try ModelDirectory.load(dir + "/reward", head: .score)
+        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
+        let ps = (d["triples"] as! [[String: Any]]).enumerated().map { i, t in
+            PreferencePair(id: "\(i)", source: "fixture", promptText: "", chosenText: "", rejectedText: "",
+                           prompt: ints(t["prompt_ids"]), chosen: ints(t["chosen_ids"]), rejected: ints(t["rejected_ids"]))
+        }
+        var results: [([String: Double], [Float], [(chosen: Double, rejected: Double)])] = []
+        for share in [true, false] {
+            let model = try Checkpoint.load(dir + "/reward", head: .score)
+            let obj = try RewardObjective(model: model, pairs: ps) { _, _, _ in }
+            obj.sharePrompt = share
+            let all = Array(0..<ps.count)
+            obj.trainGrads.zero()
+            let m = try obj.accumulate(all, normalizer: obj.normalizer(all))
+            results.append((m, obj.trainGrads.toArray(), obj.scorePairs(ps)))
+        }
+        _ = md
+        for key in results[1].0.keys.sorted() {
+            assertClose([results[0].0[key]!], [results[1].0[key]!], rtol: 1e-5, "rm \(key)")
+        }
+        assertClose(results[0].2.map(\.chosen), results[1].2.map(\.chosen), rtol: 1e-5, "rm chosen scores")
+        assertClose(results[0].2.map(\.rejected), results[1].2.map(\.rejected), rtol: 1e-5, "rm rejected scores")
+        assertClose(results[0].1, results[1].1, rtol: 1e-4, "rm gradients")
+        let r = loadJSON(dir + "/ref.json")["reward_model"] as! [String: Any]
+        assertClose(results[0].2.map(\.chosen), doubles(r["chosen_scores"]), rtol: 1e-4, "rm shared scores vs transformers")
+    }
+}

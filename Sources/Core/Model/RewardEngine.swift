@@ -13,13 +13,25 @@ public final class RewardEngine {
         acts = Activations(config: model.config, training: training)
     }
 
+    /// The scored row of each completion: one per plain sequence, two per forked one (its
+    /// first branch's end, then its second's), stepping back over trailing pads within the branch.
     func lastRows(_ b: TokenBatch) -> [Int] {
         let pad = model.config.padTokenId.map(Int32.init)
-        return (0..<b.sequenceCount).map { s in
-            var t = b.lengths[s] - 1
-            while t > 0, let p = pad, b.ids[b.starts[s] + t] == p { t -= 1 }
+        func scored(_ s: Int, end: Int, floor: Int) -> Int {
+            var t = end
+            while t > floor, let p = pad, b.ids[b.starts[s] + t] == p { t -= 1 }
             return b.starts[s] + t
         }
+        var rows: [Int] = []
+        for s in 0..<b.sequenceCount {
+            if let f = b.forks[s] {
+                rows.append(scored(s, end: f.second - 1, floor: 0))
+                rows.append(scored(s, end: b.lengths[s] - 1, floor: f.second))
+            } else {
+                rows.append(scored(s, end: b.lengths[s] - 1, floor: 0))
+            }
+        }
+        return rows
     }
 
     public func scores(_ b: TokenBatch) -> [Float] {

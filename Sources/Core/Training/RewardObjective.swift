@@ -63,25 +63,43 @@ public final class RewardObjective: TrainObjective {
     public func tokenCount(_ idx: [Int]) -> Int { idx.reduce(0) { $0 + pairs[$1].tokenCount } }
     public func normalizer(_ idx: [Int]) -> Double { Double(idx.count) }
 
-    /// All chosen sequences, then all rejected ones (the fixture's and TRL's row order).
-    public static func batch(_ ps: [PreferencePair]) -> TokenBatch {
+    /// Pack each pair as prompt ⧺ chosen ⧺ rejected so the prompt is computed once
+    /// (`--no-share-prompt` turns it off).
+    public var sharePrompt = true
+
+    /// All chosen sequences, then all rejected ones (the fixture's and TRL's row order); with
+    /// `sharePrompt` one forked sequence per pair.
+    public static func batch(_ ps: [PreferencePair], sharePrompt: Bool) -> TokenBatch {
         var b = TokenBatch()
+        if sharePrompt {
+            for p in ps { b.appendFork(prompt: p.prompt, p.chosen, p.rejected) }
+            return b
+        }
         for p in ps { b.append(p.prompt + p.chosen) }
         for p in ps { b.append(p.prompt + p.rejected) }
         return b
     }
 
+    /// Where pair i's chosen and rejected scores sit in a batch's score list.
+    static func scoreIndex(pair i: Int, of n: Int, rejected: Bool, sharePrompt: Bool) -> Int {
+        if sharePrompt { return 2 * i + (rejected ? 1 : 0) }
+        return rejected ? n + i : i
+    }
+
     public func accumulate(_ idx: [Int], normalizer: Double) throws -> [String: Double] {
         let ps = idx.map { pairs[$0] }
-        let b = Self.batch(ps)
+        let b = Self.batch(ps, sharePrompt: sharePrompt)
         syncScoreHead()
         let s = engine.scores(b)
         let n = ps.count
         var coeff = [Float](repeating: 0, count: 2 * n)
         var m = PairMetrics()
         for i in 0..<n {
-            let t = m.add(chosen: Double(s[i]), rejected: Double(s[n + i]), margin: ps[i].margin ?? 0, center: centerCoefficient)
-            coeff[i] = Float(t.dChosen / normalizer); coeff[n + i] = Float(t.dRejected / normalizer)
+            let ci = Self.scoreIndex(pair: i, of: n, rejected: false, sharePrompt: sharePrompt)
+            let ri = Self.scoreIndex(pair: i, of: n, rejected: true, sharePrompt: sharePrompt)
+            let t = m.add(chosen: Double(s[ci]), rejected: Double(s[ri]), margin: ps[i].margin ?? 0, center: centerCoefficient)
+            coeff[ci] = Float(t.dChosen / normalizer)
+            coeff[ri] = Float(t.dRejected / normalizer)
         }
         if let a = lora {
             engine.backward(b, coeff: coeff, paramGrads: false, scoreGrad: a.grads.ptr + a.extraOffset)
@@ -98,8 +116,13 @@ public final class RewardObjective: TrainObjective {
         var i = 0
         while i < ps.count {
             let chunk = Array(ps[i..<min(ps.count, i + evalBatchSize)])
-            let s = engine.scores(Self.batch(chunk))
-            for j in 0..<chunk.count { out.append((Double(s[j]), Double(s[chunk.count + j]))) }
+            let s = engine.scores(Self.batch(chunk, sharePrompt: sharePrompt))
+            let n = chunk.count
+            for j in 0..<n {
+                let c = s[Self.scoreIndex(pair: j, of: n, rejected: false, sharePrompt: sharePrompt)]
+                let r = s[Self.scoreIndex(pair: j, of: n, rejected: true, sharePrompt: sharePrompt)]
+                out.append((Double(c), Double(r)))
+            }
             i += evalBatchSize
         }
         return out
