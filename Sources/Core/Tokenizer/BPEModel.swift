@@ -1,6 +1,16 @@
 import Foundation
 
-/// The BPE model of a byte-level tokenizer: vocabulary, ranked merges, and the merge
+/// How a word becomes its first symbols before merging: byte-level files spell
+/// each byte with GPT-2's map; SentencePiece-style files look characters up and
+/// fall back to `<0xNN>` byte tokens or the unknown token.
+struct BPEOptions: Sendable {
+    var byteLevel = true
+    var byteFallback = false
+    var unkToken: String?
+    var fuseUnk = false
+}
+
+/// The BPE model of a tokenizer.json: vocabulary, ranked merges, and the merge
 /// loop. Results are cached per pre-token word because natural text repeats words.
 final class BPEModel {
     let vocab: [String: Int]
@@ -10,11 +20,21 @@ final class BPEModel {
     let idToBytes: [[UInt8]?]
     let merges: [(String, String)]
     let ignoreMerges: Bool
+    let options: BPEOptions
 
     /// (left id << 32 | right id) -> (rank << 32 | merged id).
     private let mergeTable: [UInt64: UInt64]
     /// Id of each single-byte token, -1 when the vocabulary lacks it (the byte is dropped, as HF does without an unk token).
     private let byteIds: [Int32]
+    /// Character mode: id of each single-character token (BMP in a flat table).
+    private let bmpIds: [Int32]
+    private let astralIds: [UInt32: Int32]
+    /// Character mode: `<0xNN>` ids, -1 where missing.
+    private let fallbackIds: [Int32]
+    private let unkId: Int32
+    /// Character mode: no token holds "▁" after another character, so no merge can
+    /// cross the start of a "▁" run and words may be cut there (see `encodeWord`).
+    private let cutBeforeMetaspace: Bool
     private var cache: [[UInt8]: [Int]] = [:]
     private let cacheLock = NSLock()
     /// Bounds memory on huge corpora; common words come back quickly after a reset.
@@ -42,15 +62,16 @@ final class BPEModel {
     }
 
     /// Expects validated input (see `validate`); anything inconsistent is skipped.
-    init(vocab: [String: Int], merges: [(String, String)], ignoreMerges: Bool) {
+    init(vocab: [String: Int], merges: [(String, String)], ignoreMerges: Bool, options: BPEOptions = BPEOptions()) {
         self.vocab = vocab
         self.merges = merges
         self.ignoreMerges = ignoreMerges
+        self.options = options
         let maxId = vocab.values.max() ?? -1
         var idToToken = [String?](repeating: nil, count: maxId + 1)
         for (tok, id) in vocab where id >= 0 && idToToken[id] == nil { idToToken[id] = tok }
         self.idToToken = idToToken
-        self.idToBytes = idToToken.map { $0.map(ByteUnicodeMap.tokenBytes) }
+        self.idToBytes = options.byteLevel ? idToToken.map { $0.map(ByteUnicodeMap.tokenBytes) } : []
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(merges.count)
         for (rank, (a, b)) in merges.enumerated() {
@@ -60,6 +81,35 @@ final class BPEModel {
         }
         self.mergeTable = table
         self.byteIds = ByteUnicodeMap.byteTokens.map { Int32(vocab[$0] ?? -1) }
+        var bmp = [Int32](repeating: -1, count: options.byteLevel ? 0 : 0x10000)
+        var astral: [UInt32: Int32] = [:]
+        if !options.byteLevel {
+            for (tok, id) in vocab {
+                var it = tok.unicodeScalars.makeIterator()
+                guard let c = it.next(), it.next() == nil else { continue }
+                if c.value < 0x10000 { bmp[Int(c.value)] = Int32(id) } else { astral[c.value] = Int32(id) }
+            }
+        }
+        self.bmpIds = bmp
+        self.astralIds = astral
+        self.fallbackIds = (0..<256).map { b in
+            guard options.byteFallback else { return -1 }
+            let hex = String(b, radix: 16, uppercase: true)
+            return Int32(vocab["<0x" + (hex.count == 1 ? "0" : "") + hex + ">"] ?? -1)
+        }
+        self.unkId = Int32(options.unkToken.flatMap { vocab[$0] } ?? -1)
+        self.cutBeforeMetaspace = !options.byteLevel && !ignoreMerges && vocab["\u{2581}"] != nil
+            && !vocab.keys.contains(where: BPEModel.hasMetaspaceAfterOther)
+    }
+
+    /// Whether `token` holds "▁" right after a character other than "▁".
+    private static func hasMetaspaceAfterOther(_ token: String) -> Bool {
+        var previous: Unicode.Scalar?
+        for c in token.unicodeScalars {
+            if c == "\u{2581}", let p = previous, p != "\u{2581}" { return true }
+            previous = c
+        }
+        return false
     }
 
     func token(_ id: Int) -> String? {
@@ -68,12 +118,41 @@ final class BPEModel {
 
     /// Appends the ids of one pre-token (raw UTF-8 bytes) to `out`.
     func encodeWord(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
-        if bytes.count == 1, let b = bytes.first {
+        // SentencePiece layouts hand over whole segments as one word; cut them where
+        // no merge can reach across, so the parts hit the word cache.
+        if cutBeforeMetaspace && bytes.count > 3 {
+            var start = bytes.startIndex
+            var k = bytes.startIndex + 1
+            let end = bytes.endIndex
+            while k + 2 < end {
+                // "▁" is E2 96 81; cut before it unless the previous character is "▁" too.
+                if bytes[k] == 0xE2 && bytes[k + 1] == 0x96 && bytes[k + 2] == 0x81
+                    && !(k - 3 >= start && bytes[k - 3] == 0xE2 && bytes[k - 2] == 0x96 && bytes[k - 1] == 0x81) {
+                    encodeCached(bytes[start..<k], into: &out)
+                    start = k
+                    k += 3
+                } else {
+                    k += 1
+                }
+            }
+            encodeCached(bytes[start..<end], into: &out)
+            return
+        }
+        encodeCached(bytes, into: &out)
+    }
+
+    private func encodeCached(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
+        if options.byteLevel && bytes.count == 1, let b = bytes.first {
             let id = byteIds[Int(b)]
             if id >= 0 { out.append(Int(id)) }
             return
         }
         let key = Array(bytes)
+        // Long words (whole unsplit segments) rarely repeat; caching them only costs memory.
+        if key.count > 256 {
+            out.append(contentsOf: bpe(key))
+            return
+        }
         cacheLock.lock()
         let hit = cache[key]
         cacheLock.unlock()
@@ -91,14 +170,63 @@ final class BPEModel {
     }
 
     private func bpe(_ bytes: [UInt8]) -> [Int] {
-        if ignoreMerges, let id = vocab[ByteUnicodeMap.encode(bytes)] { return [id] }
+        if ignoreMerges {
+            let spelled = options.byteLevel ? ByteUnicodeMap.encode(bytes) : String(decoding: bytes, as: UTF8.self)
+            if let id = vocab[spelled] { return [id] }
+        }
         var symbols: [Int32] = []
         symbols.reserveCapacity(bytes.count)
-        for b in bytes where byteIds[Int(b)] >= 0 { symbols.append(byteIds[Int(b)]) }
+        if options.byteLevel {
+            for b in bytes where byteIds[Int(b)] >= 0 { symbols.append(byteIds[Int(b)]) }
+        } else {
+            characterSymbols(bytes, into: &symbols)
+        }
         if symbols.count < 2 { return symbols.map(Int.init) }
         // Short words (nearly all) merge fastest with a flat rescan; long ones
         // (minified code, base64) need the heap to avoid quadratic time.
         return symbols.count <= 64 ? mergeShort(&symbols) : mergeLong(symbols)
+    }
+
+    @inline(__always) private func characterId(_ c: Unicode.Scalar) -> Int32 {
+        c.value < 0x10000 ? bmpIds[Int(c.value)] : (astralIds[c.value] ?? -1)
+    }
+
+    /// HF's `merge_word` start: each character's token, else its `<0xNN>` tokens
+    /// (byte_fallback), else the unknown token (one per run with fuse_unk). Like HF,
+    /// byte tokens are appended before a pending unknown token is flushed.
+    private func characterSymbols(_ bytes: [UInt8], into symbols: inout [Int32]) {
+        var pendingUnk = false
+        var it = bytes.makeIterator()
+        var utf8 = UTF8()
+        var offset = 0
+        while case .scalarValue(let c) = utf8.decode(&it) {
+            let width = UTF8.width(c)
+            defer { offset += width }
+            let id = characterId(c)
+            if id >= 0 {
+                if pendingUnk {
+                    symbols.append(unkId)
+                    pendingUnk = false
+                }
+                symbols.append(id)
+                continue
+            }
+            if options.byteFallback {
+                let ids = bytes[offset..<(offset + width)].map { fallbackIds[Int($0)] }
+                if ids.allSatisfy({ $0 >= 0 }) {
+                    symbols.append(contentsOf: ids)
+                    continue
+                }
+            }
+            guard unkId >= 0 else { continue }
+            if pendingUnk && !options.fuseUnk {
+                symbols.append(unkId)
+            }
+            pendingUnk = true
+        }
+        if pendingUnk {
+            symbols.append(unkId)
+        }
     }
 
     /// Repeatedly merges the lowest-ranked adjacent pair (leftmost on ties).

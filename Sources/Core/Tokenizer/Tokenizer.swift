@@ -1,14 +1,14 @@
 import Foundation
 
-/// A Hugging Face `tokenizer.json` byte-level BPE tokenizer (GPT-2, Qwen2, Llama-3
-/// layouts) that reproduces `tokenizers`' ids exactly for the supported features.
-/// Post-processor templates (e.g. a BOS token) are not applied: callers add such ids.
+/// A Hugging Face `tokenizer.json` BPE tokenizer, byte-level (GPT-2, Qwen2, Llama 3,
+/// SmolLM2) or SentencePiece-style (Llama 2, Mistral, Gemma 3), that reproduces
+/// `tokenizers`' ids exactly. The pipeline is HF's: added tokens, normalizer,
+/// pre-tokenizer, BPE, and on request the post-processor's special tokens.
 public final class Tokenizer {
     let config: TokenizerConfig
     let model: BPEModel
     private let rawMatcher: AddedTokenMatcher
     private let normalizedMatcher: AddedTokenMatcher
-    private let splitter: PreTokenSplitter?
     private let addedById: [Int: AddedToken]
     private let addedByContent: [String: Int]
 
@@ -54,7 +54,7 @@ public final class Tokenizer {
     /// For configs built in code (builders, trainer), which are consistent by construction.
     init(validConfig config: TokenizerConfig) {
         self.config = config
-        self.model = BPEModel(vocab: config.vocab, merges: config.merges, ignoreMerges: config.ignoreMerges)
+        self.model = BPEModel(vocab: config.vocab, merges: config.merges, ignoreMerges: config.ignoreMerges, options: config.bpe)
         let added = config.addedTokens.filter { $0.id >= 0 && !$0.content.isEmpty }
         var byId: [Int: AddedToken] = [:]
         var byContent: [String: Int] = [:]
@@ -66,7 +66,6 @@ public final class Tokenizer {
         self.addedByContent = byContent
         self.rawMatcher = AddedTokenMatcher(added.filter { !$0.normalized })
         self.normalizedMatcher = AddedTokenMatcher(added.filter { $0.normalized })
-        self.splitter = config.pattern.map(PreTokenSplitter.init)
         self.vocabSize = max(config.vocab.values.max() ?? -1, added.map(\.id).max() ?? -1) + 1
         self.specialTokenIds = Set(added.filter(\.special).map(\.id))
     }
@@ -85,7 +84,8 @@ public final class Tokenizer {
         addedById[id]?.content ?? model.token(id)
     }
 
-    /// Ids of `text`; added/special tokens written in the text are recognized.
+    /// Ids of `text` without special tokens (`add_special_tokens=False`); added and
+    /// special tokens written in the text are still recognized.
     public func encode(_ text: String) -> [Int] {
         var out: [Int] = []
         out.reserveCapacity(text.utf8.count / 3 + 4)
@@ -93,76 +93,89 @@ public final class Tokenizer {
         return out
     }
 
-    /// The pipeline up to BPE: added tokens, normalization, regex split. `word` gets
-    /// each pre-token's UTF-8 bytes; the trainer counts these same words.
+    /// Ids of `text` as `tokenizer(text, add_special_tokens=...)` gives them: with
+    /// true, the post-processor's tokens (BOS for Llama and Gemma; none for Qwen2).
+    public func encode(_ text: String, addSpecialTokens: Bool) -> [Int] {
+        let ids = encode(text)
+        guard addSpecialTokens, let post = config.postProcessor else {
+            return ids
+        }
+        return post.process(ids, pair: nil)
+    }
+
+    /// The ids the post-processor puts before a single sequence (e.g. [BOS]); what
+    /// data paths prepend to a prompt that is encoded in parts.
+    public var specialPrefix: [Int] {
+        guard let post = config.postProcessor else {
+            return []
+        }
+        let marker = -1
+        let processed = post.process([marker], pair: nil)
+        return Array(processed.prefix { $0 != marker })
+    }
+
+    /// The pipeline up to BPE: added tokens, normalization, pre-tokenization. `word`
+    /// gets each pre-token's UTF-8 bytes; the trainer counts these same words.
     func forEachPreToken(in text: String, added: (Int) -> Void, word: (ArraySlice<UInt8>) -> Void) {
+        var offset = 0
         rawMatcher.forEachPiece(in: text) { piece in
             switch piece {
             case .token(let id):
                 added(id)
+                offset = 1
             case .text(let raw):
-                let normalized = config.nfc ? Tokenizer.nfc(raw) : raw
+                let atStart = offset == 0
+                offset = 1
+                let normalized = config.normalizer?.normalize(raw) ?? raw
+                var first = true
                 normalizedMatcher.forEachPiece(in: normalized) { inner in
                     switch inner {
-                    case .token(let id): added(id)
-                    case .text(let s): splitSegment(s, word)
+                    case .token(let id):
+                        added(id)
+                    case .text(let s):
+                        preTokenize(s, atStart: atStart && first, word)
                     }
+                    first = false
                 }
             }
         }
     }
 
-    /// ASCII is already NFC; skipping Foundation for it keeps English text fast.
-    static func nfc(_ s: String) -> String {
-        if s.utf8.allSatisfy({ $0 < 0x80 }) { return s }
-        return s.precomposedStringWithCanonicalMapping
-    }
-
-    /// Pre-tokenizes one normalized segment into words.
-    private func splitSegment(_ text: String, _ word: (ArraySlice<UInt8>) -> Void) {
-        var s = text
-        if config.addPrefixSpace && config.patternFromByteLevel && !s.hasPrefix(" ") { s = " " + s }
-        let utf8 = Array(s.utf8)
-        guard let splitter else {
-            piece(utf8[...], word)
+    private func preTokenize(_ segment: String, atStart: Bool, _ word: (ArraySlice<UInt8>) -> Void) {
+        guard let pre = config.preTokenizer else {
+            Array(segment.utf8).withUnsafeBufferPointer { word(ArraySlice($0)) }
             return
         }
-        var scalars: [Unicode.Scalar] = []
-        var classes: [UInt8] = []
-        var offsets: [Int] = []
-        scalars.reserveCapacity(utf8.count)
-        classes.reserveCapacity(utf8.count)
-        offsets.reserveCapacity(utf8.count + 1)
-        var off = 0
-        for c in s.unicodeScalars {
-            scalars.append(c)
-            classes.append(ScalarClass.classify(c))
-            offsets.append(off)
-            off += UTF8.width(c)
+        pre.preTokenize(segment, atStart: atStart) { piece, _ in
+            var p = piece
+            p.withUTF8 { word(ArraySlice($0)) }
         }
-        offsets.append(off)
-        scalars.withUnsafeBufferPointer { sp in
-            classes.withUnsafeBufferPointer { cp in
-                splitter.split(scalars: sp, classes: cp) { a, b in
-                    piece(utf8[offsets[a]..<offsets[b]], word)
-                }
+    }
+
+    /// Text of `ids` through the file's decoder, as HF's `decode`. Unknown ids are
+    /// skipped. Byte-level files take a byte table instead of token strings because
+    /// decode runs per generated token; invalid UTF-8 becomes U+FFFD either way.
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
+        if config.decoder is ByteLevelDecoder && config.bpe.byteLevel {
+            return decodeByteLevel(ids, skipSpecialTokens: skipSpecialTokens)
+        }
+        var tokens: [String] = []
+        tokens.reserveCapacity(ids.count)
+        for id in ids {
+            if let t = addedById[id] {
+                if skipSpecialTokens && t.special { continue }
+                tokens.append(t.content)
+            } else if let t = model.token(id) {
+                tokens.append(t)
             }
         }
-    }
-
-    @inline(__always)
-    private func piece(_ bytes: ArraySlice<UInt8>, _ word: (ArraySlice<UInt8>) -> Void) {
-        // A Split followed by ByteLevel(add_prefix_space) prefixes every piece.
-        if config.addPrefixSpace && !config.patternFromByteLevel && bytes.first != 0x20 {
-            word(([0x20] + bytes)[...])
-        } else {
-            word(bytes)
+        guard let decoder = config.decoder else {
+            return tokens.joined(separator: " ")
         }
+        return decoder.decodeChain(tokens).joined()
     }
 
-    /// Text of `ids`; invalid UTF-8 (e.g. a cut multi-byte character) becomes U+FFFD,
-    /// as HF's lossy decoding does. Unknown ids are skipped.
-    public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
+    private func decodeByteLevel(_ ids: [Int], skipSpecialTokens: Bool) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
         for id in ids {
