@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+import Core
+
+/// Each tokenizer family's small trained tokenizer.json (tools/fixtures/
+/// make_tokenizer_fixtures.py) against HF `tokenizers`: ids with and without the
+/// post-processor's special tokens, token strings, and decoded text.
+final class TokenizerFamilyTests: XCTestCase {
+    static let families = ["llama2", "gemma3", "mistral", "metaspace-unk", "smollm2", "llama3"]
+
+    static func folder(_ family: String) -> String {
+        tokFixturesDir() + "/tokenizers/" + family
+    }
+
+    static func cases(_ family: String) throws -> [[String: Any]] {
+        let ref = try tokLoadRef("tokenizers/" + family)
+        return ref["cases"] as? [[String: Any]] ?? []
+    }
+
+    func testEveryFamilyMatchesHF() throws {
+        for family in Self.families {
+            let tok = try Tokenizer(path: Self.folder(family) + "/tokenizer.json")
+            let cases = try Self.cases(family)
+            XCTAssertGreaterThan(cases.count, 20, family)
+            var equal = 0
+            var roundTrips = 0
+            for c in cases {
+                let text = c["text"] as? String ?? ""
+                let label = "\(family): \(text.debugDescription)"
+                let ids = tok.encode(text)
+                XCTAssertEqual(ids, tokIntArray(c["ids"]), label)
+                XCTAssertEqual(ids.map { tok.token($0) ?? "?" }, c["tokens"] as? [String] ?? [], label)
+                let withSpecial = tok.encode(text, addSpecialTokens: true)
+                XCTAssertEqual(withSpecial, tokIntArray(c["ids_with_special"]), label)
+                XCTAssertEqual(tok.encode(text, addSpecialTokens: false), ids, label)
+                if ids == tokIntArray(c["ids"]) && withSpecial == tokIntArray(c["ids_with_special"]) {
+                    equal += 1
+                }
+                XCTAssertEqual(tok.decode(ids), c["decoded"] as? String, label)
+                XCTAssertEqual(tok.decode(withSpecial), c["decoded_with_special"] as? String, label)
+                XCTAssertEqual(tok.decode(withSpecial, skipSpecialTokens: true), c["decoded_skip_special"] as? String, label)
+                if c["round_trips"] as? Bool == true {
+                    XCTAssertEqual(tok.decode(ids), text, label)
+                    roundTrips += 1
+                }
+            }
+            print("tokenizer family \(family): ids equal \(equal)/\(cases.count), round trips \(roundTrips)")
+        }
+    }
+
+    func testSpecialPrefixIsTheTemplateHead() throws {
+        let expected: [String: [String]] = [
+            "llama2": ["<s>"], "gemma3": ["<bos>"], "mistral": ["<s>"], "metaspace-unk": ["<s>"],
+            "smollm2": [], "llama3": ["<|begin_of_text|>"],
+        ]
+        for family in Self.families {
+            let tok = try Tokenizer(path: Self.folder(family) + "/tokenizer.json")
+            XCTAssertEqual(tok.specialPrefix.map { tok.token($0) ?? "?" }, expected[family], family)
+        }
+    }
+
+    /// The fixtures' own files reload through jsonData() unchanged.
+    func testLoadedFilesAreWrittenBackVerbatim() throws {
+        for family in Self.families {
+            let path = Self.folder(family) + "/tokenizer.json"
+            let tok = try Tokenizer(path: path)
+            let bytes = try XCTUnwrap(FileManager.default.contents(atPath: path))
+            XCTAssertEqual(tok.jsonData(), [UInt8](bytes), family)
+        }
+    }
+}
