@@ -69,3 +69,37 @@ final class TokenizerFamilyTests: XCTestCase {
         }
     }
 }
+
+/// String data gets the post-processor's BOS on the prompt only, as TRL's `tok(prompt)`.
+final class TokenizerSpecialTokenDataTests: XCTestCase {
+    func testPreferenceAndSFTPromptsStartWithBOS() throws {
+        let tok = try Tokenizer(path: TokenizerFamilyTests.folder("llama2") + "/tokenizer.json")
+        let bos = try XCTUnwrap(tok.tokenId("<s>"))
+        let eos = try XCTUnwrap(tok.tokenId("</s>"))
+        let dir = NSTemporaryDirectory() + "prefkit-bos-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/pairs.jsonl"
+        let line = #"{"prompt": "Hello world", "chosen": " the dog", "rejected": " a fox"}"#
+        try Data((line + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        let (pairs, _) = try PreferenceData.load(path, tokenizer: tok, eos: eos, options: PreferenceLoadOptions())
+        let pair = try XCTUnwrap(pairs.first)
+        XCTAssertEqual(pair.prompt, [bos] + tok.encode("Hello world"))
+        XCTAssertEqual(pair.prompt, tok.encode("Hello world", addSpecialTokens: true))
+        XCTAssertEqual(pair.chosen, tok.encode(" the dog") + [eos])
+        XCTAssertFalse(pair.chosen.contains(bos))
+
+        let sftPath = dir + "/sft.jsonl"
+        try Data(#"{"text": "Hello world"}"#.utf8).write(to: URL(fileURLWithPath: sftPath))
+        let (examples, _) = try SFTData.load(sftPath, tokenizer: tok, template: .plain, eos: eos, maxLength: 64, policy: .fail)
+        XCTAssertEqual(examples.first?.prompt, [bos])
+        XCTAssertEqual(examples.first?.completion, tok.encode("Hello world") + [eos])
+    }
+
+    func testQwenStyleFilesAddNothing() throws {
+        let tok = try Tokenizer(path: tokFixturesDir() + "/qwen2-tiny/tokenizer.json")
+        XCTAssertEqual(tok.specialPrefix, [])
+        XCTAssertEqual(tok.encode("Hello", addSpecialTokens: true), tok.encode("Hello"))
+        XCTAssertEqual(tok.encodePrompt("Hello"), tok.encode("Hello"))
+    }
+}

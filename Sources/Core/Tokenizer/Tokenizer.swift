@@ -15,6 +15,9 @@ public final class Tokenizer {
     /// Largest id + 1, counting added tokens.
     public let vocabSize: Int
     public let specialTokenIds: Set<Int>
+    /// The ids the post-processor puts before a single sequence (e.g. [BOS]): what
+    /// the data paths prepend to a prompt.
+    public let specialPrefix: [Int]
     public private(set) var eosTokenId: Int?
     public private(set) var padTokenId: Int?
 
@@ -68,6 +71,10 @@ public final class Tokenizer {
         self.normalizedMatcher = AddedTokenMatcher(added.filter { $0.normalized })
         self.vocabSize = max(config.vocab.values.max() ?? -1, added.map(\.id).max() ?? -1) + 1
         self.specialTokenIds = Set(added.filter(\.special).map(\.id))
+        // A sentinel id that no template contains marks where the text goes.
+        let marker = -1
+        let processed = config.postProcessor?.process([marker], pair: nil) ?? [marker]
+        self.specialPrefix = Array(processed.prefix { $0 != marker })
     }
 
     public func setSpecials(eos: Int?, pad: Int?) {
@@ -103,15 +110,11 @@ public final class Tokenizer {
         return post.process(ids, pair: nil)
     }
 
-    /// The ids the post-processor puts before a single sequence (e.g. [BOS]); what
-    /// data paths prepend to a prompt that is encoded in parts.
-    public var specialPrefix: [Int] {
-        guard let post = config.postProcessor else {
-            return []
-        }
-        let marker = -1
-        let processed = post.process([marker], pair: nil)
-        return Array(processed.prefix { $0 != marker })
+    /// A prompt's ids as TRL tokenizes string data (`tok(prompt)`): the
+    /// post-processor's leading special tokens (BOS), then the text. Tokens a template
+    /// puts after the text (an EOS) are left out: the completion follows the prompt.
+    public func encodePrompt(_ text: String) -> [Int] {
+        specialPrefix + encode(text)
     }
 
     /// The pipeline up to BPE: added tokens, normalization, pre-tokenization. `word`
