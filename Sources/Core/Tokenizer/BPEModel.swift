@@ -32,9 +32,8 @@ final class BPEModel {
     /// Character mode: `<0xNN>` ids, -1 where missing.
     private let fallbackIds: [Int32]
     private let unkId: Int32
-    /// Character mode: no token holds "▁" after another character, so no merge can
-    /// cross the start of a "▁" run and words may be cut there (see `encodeWord`).
-    private let cutBeforeMetaspace: Bool
+    /// Character mode: where whole segments may be cut into cacheable words.
+    private let metaspaceCut: MetaspaceCut?
     private var cache: [[UInt8]: [Int]] = [:]
     private let cacheLock = NSLock()
     /// Bounds memory on huge corpora; common words come back quickly after a reset.
@@ -98,18 +97,7 @@ final class BPEModel {
             return Int32(vocab["<0x" + (hex.count == 1 ? "0" : "") + hex + ">"] ?? -1)
         }
         self.unkId = Int32(options.unkToken.flatMap { vocab[$0] } ?? -1)
-        self.cutBeforeMetaspace = !options.byteLevel && !ignoreMerges && vocab["\u{2581}"] != nil
-            && !vocab.keys.contains(where: BPEModel.hasMetaspaceAfterOther)
-    }
-
-    /// Whether `token` holds "▁" right after a character other than "▁".
-    private static func hasMetaspaceAfterOther(_ token: String) -> Bool {
-        var previous: Unicode.Scalar?
-        for c in token.unicodeScalars {
-            if c == "\u{2581}", let p = previous, p != "\u{2581}" { return true }
-            previous = c
-        }
-        return false
+        self.metaspaceCut = options.byteLevel ? nil : MetaspaceCut(vocab: vocab, ignoreMerges: ignoreMerges)
     }
 
     func token(_ id: Int) -> String? {
@@ -120,22 +108,8 @@ final class BPEModel {
     func encodeWord(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
         // SentencePiece layouts hand over whole segments as one word; cut them where
         // no merge can reach across, so the parts hit the word cache.
-        if cutBeforeMetaspace && bytes.count > 3 {
-            var start = bytes.startIndex
-            var k = bytes.startIndex + 1
-            let end = bytes.endIndex
-            while k + 2 < end {
-                // "▁" is E2 96 81; cut before it unless the previous character is "▁" too.
-                if bytes[k] == 0xE2 && bytes[k + 1] == 0x96 && bytes[k + 2] == 0x81
-                    && !(k - 3 >= start && bytes[k - 3] == 0xE2 && bytes[k - 2] == 0x96 && bytes[k - 1] == 0x81) {
-                    encodeCached(bytes[start..<k], into: &out)
-                    start = k
-                    k += 3
-                } else {
-                    k += 1
-                }
-            }
-            encodeCached(bytes[start..<end], into: &out)
+        if let cut = metaspaceCut, bytes.count > 3 {
+            cut.forEachPart(bytes) { encodeCached($0, into: &out) }
             return
         }
         encodeCached(bytes, into: &out)
