@@ -121,4 +121,12 @@ final class TokenizerComponentTests: XCTestCase {
         XCTAssertEqual(tok.encode("a xy b"), [3, 6, 5])
         XCTAssertEqual(tok.decode(tok.encode("a b b")), "a b b")
     }
+
+    /// The fuzz seed itself loads, so mutations start from a valid file.
+    func testFuzzSeedLoads() throws {
+        let tok = try Tokenizer(jsonData: Array(FuzzSeeds.sentencePieceSeed.utf8), source: "seed.json")
+        let ids = tok.encode("kettle Ü1", addSpecialTokens: true)
+        XCTAssertEqual(ids.first, 1)
+        XCTAssertTrue(ids.contains(2) && ids.contains(3), "Ü falls back to its bytes: \(ids)")
+    }
 }
