@@ -116,7 +116,21 @@ struct TokenizerSpeed: ParsableCommand {
         tokens = Array(tokens.prefix(size))
         let kept = Set(tokens)
         merges = merges.filter { kept.contains($0.0 + $0.1) }
-        return (tokens, merges)
+        // Files converted from SentencePiece list every split of a token into two
+        // tokens, so they hold about twice as many merges as tokens (Gemma 3: ~514k).
+        // The other splits into two tokens rank after the ones above, up to that count.
+        var extra: [(String, String)] = []
+        for t in tokens where t.count >= 3 && !t.hasPrefix("<") {
+            let chars = Array(t)
+            for cut in 1..<(chars.count - 1) {
+                let head = String(chars[..<cut])
+                let rest = String(chars[cut...])
+                if kept.contains(head) && kept.contains(rest) {
+                    extra.append((head, rest))
+                }
+            }
+        }
+        return (tokens, merges + extra.prefix(max(0, 514_000 - merges.count)))
     }
 
     static func writeJSON(path: String, tokens: [String], merges: [(String, String)]) throws {
@@ -143,7 +157,8 @@ struct TokenizerSpeed: ParsableCommand {
                       "end_of_word_suffix": NSNull(), "fuse_unk": true, "byte_fallback": true, "ignore_merges": false,
                       "vocab": vocab, "merges": merges.map { [$0.0, $0.1] }],
         ]
-        let data = try JSONSerialization.data(withJSONObject: root)
+        // Pretty-printed like the files on the hub (Gemma 3's is 33 MB).
+        let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted])
         try data.write(to: URL(fileURLWithPath: path))
     }
 

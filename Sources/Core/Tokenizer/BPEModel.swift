@@ -39,10 +39,10 @@ final class BPEModel {
     /// Bounds memory on huge corpora; common words come back quickly after a reset.
     private let cacheLimit = 200_000
 
-    /// Refuses what init would have to skip, naming the file: ids shared or negative,
-    /// merges whose parts or result are not in the vocabulary.
-    static func validate(vocab: [String: Int], merges: [(String, String)], source: String) throws {
-        var seen: [Int: String] = [:]
+    /// Refuses vocabulary ids init would have to skip, naming the file: negative or
+    /// shared. Ids are already known to be below `idLimit`.
+    static func validate(vocab: [String: Int], idLimit: Int, source: String) throws {
+        var seen = [String?](repeating: nil, count: idLimit)
         for (tok, id) in vocab {
             guard id >= 0 else { throw PrefkitError("\(source): vocabulary token \(tok.debugDescription) has negative id \(id)") }
             if let other = seen[id] {
@@ -50,18 +50,37 @@ final class BPEModel {
             }
             seen[id] = tok
         }
-        for (rank, (a, b)) in merges.enumerated() {
-            guard vocab[a] != nil, vocab[b] != nil else {
-                throw PrefkitError("\(source): merge #\(rank) \(a.debugDescription) + \(b.debugDescription) uses a token missing from the vocabulary")
-            }
-            guard vocab[a + b] != nil else {
-                throw PrefkitError("\(source): merge #\(rank) \(a.debugDescription) + \(b.debugDescription) produces \((a + b).debugDescription), which is missing from the vocabulary")
-            }
-        }
     }
 
-    /// Expects validated input (see `validate`); anything inconsistent is skipped.
-    init(vocab: [String: Int], merges: [(String, String)], ignoreMerges: Bool, options: BPEOptions = BPEOptions()) {
+    /// (left id << 32 | right id) -> (rank << 32 | merged id), the first rank winning.
+    /// With a `source`, a merge whose parts or result are not in the vocabulary is
+    /// refused naming the file; without one (configs built in code) it is skipped.
+    static func mergeTable(vocab: [String: Int], merges: [(String, String)], source: String?) throws -> [UInt64: UInt64] {
+        var table: [UInt64: UInt64] = [:]
+        table.reserveCapacity(merges.count)
+        for (rank, (a, b)) in merges.enumerated() {
+            guard let ia = vocab[a], let ib = vocab[b], ia >= 0, ib >= 0 else {
+                if let source {
+                    throw PrefkitError("\(source): merge #\(rank) \(a.debugDescription) + \(b.debugDescription) uses a token missing from the vocabulary")
+                }
+                continue
+            }
+            guard let im = vocab[a + b], im >= 0 else {
+                if let source {
+                    throw PrefkitError("\(source): merge #\(rank) \(a.debugDescription) + \(b.debugDescription) produces \((a + b).debugDescription), which is missing from the vocabulary")
+                }
+                continue
+            }
+            let key = UInt64(ia) << 32 | UInt64(ib)
+            if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(im) }
+        }
+        return table
+    }
+
+    /// Expects validated input (see `validate` and `mergeTable`); anything inconsistent is skipped.
+    /// `mergeTable` when the caller already built it while validating.
+    init(vocab: [String: Int], merges: [(String, String)], ignoreMerges: Bool, options: BPEOptions = BPEOptions(),
+         mergeTable: [UInt64: UInt64]? = nil) {
         self.vocab = vocab
         self.merges = merges
         self.ignoreMerges = ignoreMerges
@@ -71,14 +90,8 @@ final class BPEModel {
         for (tok, id) in vocab where id >= 0 && idToToken[id] == nil { idToToken[id] = tok }
         self.idToToken = idToToken
         self.idToBytes = options.byteLevel ? idToToken.map { $0.map(ByteUnicodeMap.tokenBytes) } : []
-        var table: [UInt64: UInt64] = [:]
-        table.reserveCapacity(merges.count)
-        for (rank, (a, b)) in merges.enumerated() {
-            guard let ia = vocab[a], let ib = vocab[b], let im = vocab[a + b], ia >= 0, ib >= 0, im >= 0 else { continue }
-            let key = UInt64(ia) << 32 | UInt64(ib)
-            if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(im) }
-        }
-        self.mergeTable = table
+        // Built in code: consistent by construction, so nothing is thrown.
+        self.mergeTable = mergeTable ?? ((try? BPEModel.mergeTable(vocab: vocab, merges: merges, source: nil)) ?? [:])
         self.byteIds = ByteUnicodeMap.byteTokens.map { Int32(vocab[$0] ?? -1) }
         var bmp = [Int32](repeating: -1, count: options.byteLevel ? 0 : 0x10000)
         var astral: [UInt32: Int32] = [:]

@@ -37,7 +37,6 @@ public final class Tokenizer {
     }
 
     convenience init(config: TokenizerConfig, source: String) throws {
-        try BPEModel.validate(vocab: config.vocab, merges: config.merges, source: source)
         for t in config.addedTokens where t.id < 0 {
             throw PrefkitError("\(source): added token \(t.content.debugDescription) has negative id \(t.id)")
         }
@@ -51,13 +50,16 @@ public final class Tokenizer {
         if let t = config.addedTokens.first(where: { $0.id >= idLimit }) {
             throw PrefkitError("\(source): added token \(t.content.debugDescription) has id \(t.id), implausible for a file of \(config.vocab.count + config.addedTokens.count) tokens (limit \(idLimit))")
         }
-        self.init(validConfig: config)
+        try BPEModel.validate(vocab: config.vocab, idLimit: idLimit, source: source)
+        let table = try BPEModel.mergeTable(vocab: config.vocab, merges: config.merges, source: source)
+        self.init(validConfig: config, mergeTable: table)
     }
 
     /// For configs built in code (builders, trainer), which are consistent by construction.
-    init(validConfig config: TokenizerConfig) {
+    init(validConfig config: TokenizerConfig, mergeTable: [UInt64: UInt64]? = nil) {
         self.config = config
-        self.model = BPEModel(vocab: config.vocab, merges: config.merges, ignoreMerges: config.ignoreMerges, options: config.bpe)
+        self.model = BPEModel(vocab: config.vocab, merges: config.merges, ignoreMerges: config.ignoreMerges, options: config.bpe,
+                              mergeTable: mergeTable)
         let added = config.addedTokens.filter { $0.id >= 0 && !$0.content.isEmpty }
         var byId: [Int: AddedToken] = [:]
         var byContent: [String: Int] = [:]
