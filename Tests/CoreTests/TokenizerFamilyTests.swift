@@ -6,7 +6,9 @@ import Core
 /// make_tokenizer_fixtures.py) against HF `tokenizers`: ids with and without the
 /// post-processor's special tokens, token strings, and decoded text.
 final class TokenizerFamilyTests: XCTestCase {
-    static let families = ["llama2", "gemma3", "mistral", "metaspace-unk", "smollm2", "llama3"]
+    /// "llama2-transformers" is the llama2 file under tokenizer_class LlamaTokenizer,
+    /// with references from transformers 5 (which swaps in its own pipeline).
+    static let families = ["llama2", "gemma3", "mistral", "metaspace-unk", "smollm2", "llama3", "llama2-transformers"]
 
     static func folder(_ family: String) -> String {
         tokFixturesDir() + "/tokenizers/" + family
@@ -51,7 +53,7 @@ final class TokenizerFamilyTests: XCTestCase {
     func testSpecialPrefixIsTheTemplateHead() throws {
         let expected: [String: [String]] = [
             "llama2": ["<s>"], "gemma3": ["<bos>"], "mistral": ["<s>"], "metaspace-unk": ["<s>"],
-            "smollm2": [], "llama3": ["<|begin_of_text|>"],
+            "smollm2": [], "llama3": ["<|begin_of_text|>"], "llama2-transformers": ["<s>"],
         ]
         for family in Self.families {
             let tok = try Tokenizer(path: Self.folder(family) + "/tokenizer.json")

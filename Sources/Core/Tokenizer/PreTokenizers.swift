@@ -111,6 +111,14 @@ struct MetaspacePreTokenizer: PreTokenizer {
         self.replacementBytes = Array(replacement.utf8)
     }
 
+    init(replacement: String, scheme: PrependScheme, split: Bool) {
+        self.replacement = replacement
+        self.replacer = LiteralReplacer(pattern: " ", content: replacement)
+        self.scheme = scheme
+        self.split = split
+        self.replacementBytes = Array(replacement.utf8)
+    }
+
     func preTokenize(_ piece: String, atStart: Bool, _ emit: (String, Bool) -> Void) {
         var s = replacer.apply(piece)
         let prepend = scheme == .always || (scheme == .first && atStart)

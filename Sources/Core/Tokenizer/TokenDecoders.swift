@@ -122,6 +122,12 @@ struct StripDecoder: TokenDecoder {
         stop = try node.int("stop")
     }
 
+    init(content: Character, start: Int, stop: Int) {
+        self.content = content
+        self.start = start
+        self.stop = stop
+    }
+
     func decodeChain(_ tokens: [String]) -> [String] {
         tokens.map { token in
             // HF works on Rust chars (scalars), not grapheme clusters.

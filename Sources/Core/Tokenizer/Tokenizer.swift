@@ -21,13 +21,17 @@ public final class Tokenizer {
     public private(set) var eosTokenId: Int?
     public private(set) var padTokenId: Int?
 
-    /// Loads tokenizer.json; eos/pad come from a tokenizer_config.json beside it, if any.
+    /// Loads tokenizer.json; eos/pad come from a tokenizer_config.json beside it, if
+    /// any, and so does a transformers class whose pipeline replaces the file's
+    /// (see TransformersClassPipeline).
     public convenience init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PrefkitError("cannot read tokenizer file \(path)")
         }
-        try self.init(jsonData: [UInt8](data), source: path)
+        var config = try TokenizerConfig(jsonData: [UInt8](data), source: path)
         let configPath = (path as NSString).deletingLastPathComponent + "/tokenizer_config.json"
+        TransformersClassPipeline.apply(tokenizerConfigPath: configPath, to: &config)
+        try self.init(config: config, source: path)
         applySpecials(fromConfig: configPath)
     }
 
