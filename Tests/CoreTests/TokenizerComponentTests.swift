@@ -129,4 +129,24 @@ final class TokenizerComponentTests: XCTestCase {
         XCTAssertEqual(ids.first, 1)
         XCTAssertTrue(ids.contains(2) && ids.contains(3), "Ü falls back to its bytes: \(ids)")
     }
+
+    /// NFKC folds compatibility characters before BPE sees them; NFC leaves them.
+    func testNFKCAndNFCNormalizers() throws {
+        var vocab: [String: Int] = [:]
+        for c in "fi1e\u{301}\u{e9}\u{FB01}\u{2460}" {
+            for s in c.unicodeScalars where vocab[String(s)] == nil {
+                vocab[String(s)] = vocab.count
+            }
+        }
+        func tokenizer(_ normalizer: String) throws -> Tokenizer {
+            try load(["normalizer": ["type": normalizer], "pre_tokenizer": NSNull(), "decoder": ["type": "Fuse"],
+                      "model": ["type": "BPE", "vocab": vocab, "merges": [] as [Any]]])
+        }
+        let nfkc = try tokenizer("NFKC")
+        XCTAssertEqual(nfkc.encode("\u{FB01}\u{2460}"), nfkc.encode("fi1"))
+        XCTAssertEqual(nfkc.encode("e\u{301}"), nfkc.encode("\u{e9}"))
+        let nfc = try tokenizer("NFC")
+        XCTAssertEqual(nfc.encode("\u{FB01}"), [try XCTUnwrap(vocab["\u{FB01}"])])
+        XCTAssertEqual(nfc.encode("e\u{301}"), [try XCTUnwrap(vocab["\u{e9}"])])
+    }
 }

@@ -1,5 +1,8 @@
 import Foundation
 
+/// One pre-token's UTF-8 bytes, borrowed from the piece being encoded (no copy).
+typealias WordBytes = Slice<UnsafeBufferPointer<UInt8>>
+
 /// How a word becomes its first symbols before merging: byte-level files spell
 /// each byte with GPT-2's map; SentencePiece-style files look characters up and
 /// fall back to `<0xNN>` byte tokens or the unknown token.
@@ -118,7 +121,7 @@ final class BPEModel {
     }
 
     /// Appends the ids of one pre-token (raw UTF-8 bytes) to `out`.
-    func encodeWord(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
+    func encodeWord(_ bytes: WordBytes, into out: inout [Int]) {
         // SentencePiece layouts hand over whole segments as one word; cut them where
         // no merge can reach across, so the parts hit the word cache.
         if let cut = metaspaceCut, bytes.count > 3 {
@@ -128,7 +131,7 @@ final class BPEModel {
         encodeCached(bytes, into: &out)
     }
 
-    private func encodeCached(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
+    private func encodeCached(_ bytes: WordBytes, into out: inout [Int]) {
         if options.byteLevel && bytes.count == 1, let b = bytes.first {
             let id = byteIds[Int(b)]
             if id >= 0 { out.append(Int(id)) }

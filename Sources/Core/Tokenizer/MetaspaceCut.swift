@@ -34,7 +34,7 @@ struct MetaspaceCut: Sendable {
     }
 
     /// Calls `body` with consecutive parts of `bytes` (UTF-8) that BPE may encode alone.
-    func forEachPart(_ bytes: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Void) {
+    func forEachPart(_ bytes: WordBytes, _ body: (WordBytes) -> Void) {
         var start = bytes.startIndex
         var k = bytes.startIndex + 1
         let end = bytes.endIndex
@@ -53,7 +53,7 @@ struct MetaspaceCut: Sendable {
 
     /// Whether the character ending at byte `k` may merge with a following "▁".
     @inline(__always)
-    private func joinsAcross(_ bytes: ArraySlice<UInt8>, before k: Int, floor: Int) -> Bool {
+    private func joinsAcross(_ bytes: WordBytes, before k: Int, floor: Int) -> Bool {
         let last = bytes[k - 1]
         if last < 0x80 {
             return asciiJoiners[Int(last)]

@@ -37,7 +37,16 @@ enum PreTokenizerFactory {
                 steps.append(step)
                 byteLevel = isByteLevel
             }
-            return (SequencePreTokenizer(steps: steps), byteLevel)
+            // A ByteLevel step without prefix space or regex only chooses the byte
+            // alphabet, which `byteLevel` records; dropping it saves a call per word.
+            let working = steps.filter { step in
+                guard let b = step as? ByteLevelPreTokenizer else { return true }
+                return b.addPrefixSpace || b.splitter != nil
+            }
+            if working.count == 1, let only = working.first {
+                return (only, byteLevel)
+            }
+            return (SequencePreTokenizer(steps: working), byteLevel)
         default:
             throw node.unsupportedType(type, supported: supported)
         }

@@ -125,7 +125,7 @@ public final class Tokenizer {
 
     /// The pipeline up to BPE: added tokens, normalization, pre-tokenization. `word`
     /// gets each pre-token's UTF-8 bytes; the trainer counts these same words.
-    func forEachPreToken(in text: String, added: (Int) -> Void, word: (ArraySlice<UInt8>) -> Void) {
+    func forEachPreToken(in text: String, added: (Int) -> Void, word: (WordBytes) -> Void) {
         var offset = 0
         rawMatcher.forEachPiece(in: text) { piece in
             switch piece {
@@ -150,14 +150,15 @@ public final class Tokenizer {
         }
     }
 
-    private func preTokenize(_ segment: String, atStart: Bool, _ word: (ArraySlice<UInt8>) -> Void) {
+    private func preTokenize(_ segment: String, atStart: Bool, _ word: (WordBytes) -> Void) {
         guard let pre = config.preTokenizer else {
-            Array(segment.utf8).withUnsafeBufferPointer { word(ArraySlice($0)) }
+            var s = segment
+            s.withUTF8 { word($0[...]) }
             return
         }
         pre.preTokenize(segment, atStart: atStart) { piece, _ in
             var p = piece
-            p.withUTF8 { word(ArraySlice($0)) }
+            p.withUTF8 { word($0[...]) }
         }
     }
 
