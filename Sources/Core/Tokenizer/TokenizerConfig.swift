@@ -17,6 +17,9 @@ struct TokenizerConfig {
     /// The file as read, written back verbatim so a saved model keeps its exact
     /// tokenizer; nil for tokenizers built in code (see TokenizerJSONWriter).
     var sourceJSON: [UInt8]?
+    /// Top-level components that replace the file's when it is written back (see
+    /// TransformersClassPipeline); nil when the file is written verbatim.
+    var rewrittenComponents: [String: Any]?
 
     init(vocab: [String: Int], merges: [(String, String)]) {
         self.vocab = vocab

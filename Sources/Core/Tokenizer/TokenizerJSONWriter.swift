@@ -28,11 +28,14 @@ struct TokenizerJSONWriter {
 
 extension Tokenizer {
     /// This tokenizer as a tokenizer.json that HF `tokenizers` loads: a loaded file
-    /// verbatim; one built in code laid out like Qwen2's (NFC, Split + ByteLevel,
+    /// verbatim (with a transformers class's components, when one replaced the file's); one built in code laid out like Qwen2's (NFC, Split + ByteLevel,
     /// ByteLevel decoder, [a, b] merges), which is the only layout the builders make.
     public func jsonData() -> [UInt8] {
         if let source = config.sourceJSON {
-            return source
+            guard let components = config.rewrittenComponents else {
+                return source
+            }
+            return TransformersClassPipeline.rewrite(source, components: components)
         }
         let q = TokenizerJSONWriter.quote
         var w = TokenizerJSONWriter()

@@ -41,5 +41,43 @@ enum TransformersClassPipeline {
             steps.append(StripDecoder(content: " ", start: 1, stop: 0))
         }
         config.decoder = SequenceDecoder(steps: steps)
+        // Saved copies (ModelDirectory writes tokenizer.json with a generic class)
+        // must tokenize as this one did, so the file is rewritten with the class's
+        // components when written back.
+        var decoders: [[String: Any]] = [
+            ["type": "Replace", "pattern": ["String": "\u{2581}"], "content": " "],
+            ["type": "ByteFallback"],
+            ["type": "Fuse"],
+        ]
+        if addPrefixSpace {
+            decoders.append(["type": "Strip", "content": " ", "start": 1, "stop": 0])
+        }
+        config.rewrittenComponents = [
+            "normalizer": NSNull(),
+            "pre_tokenizer": ["type": "Metaspace", "replacement": "\u{2581}", "prepend_scheme": scheme.rawValue, "split": false],
+            "decoder": ["type": "Sequence", "decoders": decoders],
+        ]
+    }
+
+    /// `source` with the top-level components replaced and the model's class-pipeline
+    /// fields set (no unk token, byte fallback, fused, merges not ignored).
+    static func rewrite(_ source: [UInt8], components: [String: Any]) -> [UInt8] {
+        guard var root = (try? JSONSerialization.jsonObject(with: Data(source))) as? [String: Any],
+              var model = root["model"] as? [String: Any] else {
+            // The bytes parsed when the tokenizer was loaded; this cannot happen.
+            return source
+        }
+        for (key, value) in components {
+            root[key] = value
+        }
+        model["unk_token"] = NSNull()
+        model["byte_fallback"] = true
+        model["fuse_unk"] = true
+        model["ignore_merges"] = false
+        root["model"] = model
+        guard let data = try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]) else {
+            return source
+        }
+        return [UInt8](data)
     }
 }
