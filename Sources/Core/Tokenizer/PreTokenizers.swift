@@ -3,6 +3,18 @@
 /// Metaspace's prepend_scheme "first" depends on.
 protocol PreTokenizer: Sendable {
     func preTokenize(_ piece: String, atStart: Bool, _ emit: (String, Bool) -> Void)
+    /// As the last step: each word's UTF-8 bytes for BPE. Steps that only cut their
+    /// input lend slices of it instead of making a String per word.
+    func forEachWord(in piece: String, atStart: Bool, _ word: (WordBytes) -> Void)
+}
+
+extension PreTokenizer {
+    func forEachWord(in piece: String, atStart: Bool, _ word: (WordBytes) -> Void) {
+        preTokenize(piece, atStart: atStart) { p, _ in
+            var bytes = p
+            bytes.withUTF8 { word($0[...]) }
+        }
+    }
 }
 
 enum PreTokenizerFactory {
@@ -58,6 +70,25 @@ struct SequencePreTokenizer: PreTokenizer {
 
     func preTokenize(_ piece: String, atStart: Bool, _ emit: (String, Bool) -> Void) {
         run(0, piece, atStart, emit)
+    }
+
+    func forEachWord(in piece: String, atStart: Bool, _ word: (WordBytes) -> Void) {
+        guard let last = steps.last else {
+            var bytes = piece
+            bytes.withUTF8 { word($0[...]) }
+            return
+        }
+        runThenWords(0, piece, atStart, last, word)
+    }
+
+    private func runThenWords(_ k: Int, _ piece: String, _ atStart: Bool, _ last: PreTokenizer, _ word: (WordBytes) -> Void) {
+        if k == steps.count - 1 {
+            last.forEachWord(in: piece, atStart: atStart, word)
+            return
+        }
+        steps[k].preTokenize(piece, atStart: atStart) { p, s in
+            runThenWords(k + 1, p, s, last, word)
+        }
     }
 
     private func run(_ k: Int, _ piece: String, _ atStart: Bool, _ emit: (String, Bool) -> Void) {
@@ -216,27 +247,40 @@ struct SplitPreTokenizer: PreTokenizer {
 
     func preTokenize(_ piece: String, atStart: Bool, _ emit: (String, Bool) -> Void) {
         var s = piece
-        var regexMatches: [Range<Int>]?
-        if case .regex(let splitter) = matcher {
-            regexMatches = splitter.byteRanges(of: piece)
-        }
+        let kept = keptRanges(piece)
         s.withUTF8 { bytes in
-            let matches: [Range<Int>]
-            switch matcher {
-            case .literal(let m):
-                matches = m.matches(in: bytes)
-            case .regex:
-                matches = regexMatches ?? []
-            }
-            // Isolated keeps every span as its own word whether it matched or not.
-            if behavior == .isolated && !matches.isEmpty && matches.first?.lowerBound == 0
-                && matches.last?.upperBound == bytes.count && isContiguous(matches) {
-                emitRanges(bytes, matches, atStart: atStart, emit)
-                return
-            }
-            let spans = SplitBehavior.spans(matches: matches, count: bytes.count)
-            emitRanges(bytes, behavior.regroup(spans, invert: invert), atStart: atStart, emit)
+            emitRanges(bytes, kept, atStart: atStart, emit)
         }
+    }
+
+    func forEachWord(in piece: String, atStart: Bool, _ word: (WordBytes) -> Void) {
+        var s = piece
+        let kept = keptRanges(piece)
+        s.withUTF8 { bytes in
+            for r in kept {
+                word(bytes[r])
+            }
+        }
+    }
+
+    /// The byte ranges of `piece` this step keeps, in order.
+    private func keptRanges(_ piece: String) -> [Range<Int>] {
+        let matches: [Range<Int>]
+        switch matcher {
+        case .literal(let m):
+            var s = piece
+            matches = s.withUTF8 { m.matches(in: $0) }
+        case .regex(let splitter):
+            matches = splitter.byteRanges(of: piece)
+        }
+        let count = piece.utf8.count
+        // Isolated keeps every span as its own word whether it matched or not.
+        if behavior == .isolated && !matches.isEmpty && matches.first?.lowerBound == 0
+            && matches.last?.upperBound == count && isContiguous(matches) {
+            return matches
+        }
+        let spans = SplitBehavior.spans(matches: matches, count: count)
+        return behavior.regroup(spans, invert: invert)
     }
 
     private func isContiguous(_ ranges: [Range<Int>]) -> Bool {

@@ -156,10 +156,7 @@ public final class Tokenizer {
             s.withUTF8 { word($0[...]) }
             return
         }
-        pre.preTokenize(segment, atStart: atStart) { piece, _ in
-            var p = piece
-            p.withUTF8 { word($0[...]) }
-        }
+        pre.forEachWord(in: segment, atStart: atStart, word)
     }
 
     /// Text of `ids` through the file's decoder, as HF's `decode`. Unknown ids are
