@@ -296,6 +296,28 @@ struct DigitsPreTokenizer: PreTokenizer {
     let individual: Bool
 
     func preTokenize(_ piece: String, atStart: Bool, _ emit: (String, Bool) -> Void) {
+        guard let kept = keptRanges(piece) else {
+            emit(piece, atStart)
+            return
+        }
+        var s = piece
+        s.withUTF8 { bytes in
+            emitRanges(bytes, kept, atStart: atStart, emit)
+        }
+    }
+
+    func forEachWord(in piece: String, atStart: Bool, _ word: (WordBytes) -> Void) {
+        var s = piece
+        let kept = keptRanges(piece) ?? [0..<piece.utf8.count]
+        s.withUTF8 { bytes in
+            for r in kept where !r.isEmpty {
+                word(bytes[r])
+            }
+        }
+    }
+
+    /// The words as byte ranges; nil when the piece holds no digit (kept whole).
+    private func keptRanges(_ piece: String) -> [Range<Int>]? {
         var matches: [Range<Int>] = []
         var off = 0
         for c in piece.unicodeScalars {
@@ -306,15 +328,11 @@ struct DigitsPreTokenizer: PreTokenizer {
             off += w
         }
         if matches.isEmpty {
-            emit(piece, atStart)
-            return
+            return nil
         }
-        var s = piece
-        s.withUTF8 { bytes in
-            let spans = SplitBehavior.spans(matches: matches, count: bytes.count)
-            let behavior: SplitBehavior = individual ? .isolated : .contiguous
-            emitRanges(bytes, behavior.regroup(spans, invert: false), atStart: atStart, emit)
-        }
+        let spans = SplitBehavior.spans(matches: matches, count: off)
+        let behavior: SplitBehavior = individual ? .isolated : .contiguous
+        return behavior.regroup(spans, invert: false)
     }
 }
 
