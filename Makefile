@@ -6,7 +6,7 @@ BIN = .build/release
 CASES ?=
 
 .DEFAULT_GOAL := build
-.PHONY: deps build test fuzz sanitize bench clean pipeline sweep pipeline-hf pipeline-iterative synth-data sft-train rm-train rm-score dpo-train generate
+.PHONY: deps build test fuzz sanitize bench clean pipeline sweep pipeline-hf pipeline-iterative synth-data sft-train rm-train rm-score dpo-train generate tokenize
 
 # The whole story on the embedded synthetic task: `make pipeline` (QUICK=1 for a small run).
 # Stage variables (LOSS, BETA, SEED, RUN, *_ARGS) pass through to pipelines/demo.mk.
@@ -38,6 +38,10 @@ generate: build ; rm -f $(RUN)/gen_base.jsonl.zst $(RUN)/gen_dpo.jsonl.zst && $(
 rm-score: build
 	rm -f $(RUN)/rm_test_scores.jsonl.zst $(RUN)/scores_base.jsonl.zst $(RUN)/scores_dpo.jsonl.zst
 	$(DEMO) $(RUN)/rm_test_scores.jsonl.zst $(RUN)/scores_base.jsonl.zst $(RUN)/scores_dpo.jsonl.zst
+# How a model's tokenizer splits text (needs only tokenizer.json in MODEL):
+# make tokenize MODEL=DIR TEXT="Hello there"  or  make tokenize MODEL=DIR DATA=F OUT=F [TOKENIZE_ARGS=--no-special-tokens]
+tokenize: build
+	$(BIN)/tokenize --model $(MODEL) $(if $(DATA),--data $(DATA) --out $(OUT),--text "$(TEXT)") $(TOKENIZE_ARGS)
 
 deps:
 	@if ! pkg-config --exists openblas libzstd zlib 2>/dev/null; then \

@@ -33,6 +33,7 @@ let package = Package(
         ]),
         stage("synth-data"), stage("sft-train"), stage("rm-train"), stage("rm-score"),
         stage("dpo-train"), stage("generate"), stage("pipeline-report"),
+        stage("tokenize"),
         .executableTarget(name: "prefkit-bench", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -7,7 +7,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prefkit-bench",
         abstract: "Throughput benchmarks against the sgemm ceiling measured in the same run.",
-        subcommands: [Run.self, OneCase.self, GemmShapes.self, ParquetRead.self])
+        subcommands: [Run.self, OneCase.self, GemmShapes.self, ParquetRead.self, TokenizerSpeed.self])
 }
 
 struct Run: ParsableCommand {

@@ -72,8 +72,32 @@ enum FuzzSeeds {
 
     static var tokenizerFiles: [[UInt8]] {
         let small = Tokenizer.train(corpus: Array(corpus.prefix(2)), vocabSize: 270, specials: ["</s>"])
-        return [tokenizer.jsonData(), small.jsonData()]
+        return [tokenizer.jsonData(), small.jsonData(), Array(sentencePieceSeed.utf8)]
     }
+
+    /// A small SentencePiece-style file naming every component family the parser
+    /// knows, so mutations reach each factory and its fields.
+    static let sentencePieceSeed = #"""
+    {"version": "1.0", "truncation": null, "padding": null,
+     "added_tokens": [{"id": 0, "content": "<unk>", "special": true, "normalized": false},
+                      {"id": 1, "content": "<s>", "special": true, "normalized": false}],
+     "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Prepend", "prepend": "▁"},
+                    {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]},
+     "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"String": "▁"}, "behavior": "MergedWithNext", "invert": false},
+        {"type": "Digits", "individual_digits": true},
+        {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false}]},
+     "post_processor": {"type": "Sequence", "processors": [{"type": "ByteLevel", "trim_offsets": false},
+        {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+         "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+         "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}}]},
+     "decoder": {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "},
+        {"type": "ByteFallback"}, {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0},
+        {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always"}]},
+     "model": {"type": "BPE", "dropout": null, "unk_token": "<unk>", "fuse_unk": true, "byte_fallback": true, "ignore_merges": false,
+        "vocab": {"<unk>": 0, "<s>": 1, "<0xC3>": 2, "<0x9C>": 3, "▁": 4, "k": 5, "e": 6, "t": 7, "l": 8, "▁k": 9, "tt": 10, "▁ke": 11, "1": 12},
+        "merges": [["▁", "k"], ["t", "t"], ["▁k", "e"]]}}
+    """#
 
     /// A one-shot frame (content size recorded), a streamed multi-chunk frame (no size) and two frames back to back.
     static func zstdFiles(scratch dir: String) throws -> [[UInt8]] {

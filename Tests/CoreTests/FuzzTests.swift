@@ -104,8 +104,9 @@ final class FuzzTests: XCTestCase {
     func testFuzzTokenizerJSON() throws {
         try fuzz("tokenizer", ext: "json", seeds: FuzzSeeds.tokenizerFiles, cases: 500) { path in
             let t = try Tokenizer(path: path)
-            let ids = t.encode("Ünïcödé kettle <|endoftext|> 🙂")
+            let ids = t.encode("Ünïcödé kettle <|endoftext|> 🙂 12 <s>")
             _ = t.decode(ids)
+            _ = t.decode(t.encode(" kettle  1", addSpecialTokens: true), skipSpecialTokens: true)
         }
     }
 

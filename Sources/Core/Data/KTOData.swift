@@ -30,7 +30,7 @@ public enum KTOData {
             if c.isEmpty { try report.bad(here, "empty \"completion\"", policy: o.policy); return }
             var ids = tokenizer.encode(c)
             if ids.last != eos { ids.append(eos) }
-            guard let cut = o.truncation.apply(prompt: tokenizer.encode(p), completion: ids) else { report.droppedTooLong += 1; return }
+            guard let cut = o.truncation.apply(prompt: tokenizer.encodePrompt(p), completion: ids) else { report.droppedTooLong += 1; return }
             if cut.cut { report.truncated += 1 }
             out.append(KTOExample(prompt: cut.prompt, completion: cut.completion, desirable: label, source: here))
             report.used += 1

@@ -33,7 +33,7 @@ public enum PreferenceData {
             let (p, c, r) = parsed
             if c.isEmpty || r.isEmpty { try report.bad(here, "empty chosen or rejected response", policy: o.policy); return }
             if c == r { try report.bad(here, "chosen and rejected are the same text", policy: o.policy); return }
-            let pIds = tokenizer.encode(p)
+            let pIds = tokenizer.encodePrompt(p)
             func completion(_ s: String) -> [Int] { var ids = tokenizer.encode(s); if ids.last != eos { ids.append(eos) }; return ids }
             let cIds = completion(c), rIds = completion(r)
             let longest = pIds.count + max(cIds.count, rIds.count)

@@ -21,17 +21,19 @@ public enum SFTData {
             var prompt: [Int] = [], completion: [Int] = []
             if let text = rec["text"]?.stringValue {
                 if text.isEmpty { try report.bad(here, "empty \"text\"", policy: policy); return }
+                // A BOS the tokenizer adds is context, not a scored token.
+                prompt = tokenizer.specialPrefix
                 completion = tokenizer.encode(text) + [eos]
             } else if let msgs = RecordText.messages(rec["messages"]) {
                 guard let last = msgs.last, last.role == "assistant", msgs.count >= 2 else {
                     try report.bad(here, "\"messages\" must end with an assistant turn after at least one other", policy: policy); return
                 }
                 if last.content.isEmpty { try report.bad(here, "empty last assistant turn", policy: policy); return }
-                prompt = tokenizer.encode(template.formatMessages(Array(msgs.dropLast()), addGenerationPrompt: true))
+                prompt = tokenizer.encodePrompt(template.formatMessages(Array(msgs.dropLast()), addGenerationPrompt: true))
                 completion = tokenizer.encode(last.content) + [eos]
             } else if let p = RecordText.prompt(rec["prompt"], template: template), let c = RecordText.completion(rec["completion"]) {
                 if c.isEmpty { try report.bad(here, "empty \"completion\"", policy: policy); return }
-                prompt = tokenizer.encode(p)
+                prompt = tokenizer.encodePrompt(p)
                 completion = tokenizer.encode(c) + [eos]
             } else {
                 try report.bad(here, "expected {\"prompt\",\"completion\"}, {\"text\"} or {\"messages\"} with string values", policy: policy)

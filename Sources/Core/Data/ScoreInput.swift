@@ -81,7 +81,7 @@ public enum ScoreInput {
             var r = tokenizer.encode(response)
             if r.last != eos { r.append(eos) }
             let prompt = rec["prompt"]?.stringValue ?? (RecordText.messages(rec["prompt"]) ?? []).map(\.content).joined(separator: "\n")
-            guard let cut = truncation.apply(prompt: tokenizer.encode(rendered), completion: r) else {
+            guard let cut = truncation.apply(prompt: tokenizer.encodePrompt(rendered), completion: r) else {
                 report.droppedTooLong += 1; return
             }
             if cut.cut { report.truncated += 1 }

@@ -44,7 +44,7 @@ public struct GenerateJob {
         let records = try PromptRecord.readAll(promptsPath, template: tmpl, columns: columns)
         var ids: [[Int]] = []
         for (line, r) in records {
-            let t = dir.tokenizer.encode(r.text)
+            let t = dir.tokenizer.encodePrompt(r.text)
             if t.isEmpty { throw PrefkitError("\(promptsPath):\(line): the prompt renders to no tokens") }
             ids.append(t)
         }

@@ -125,3 +125,33 @@ struct PreTokenSplitter {
         return i + 1
     }
 }
+
+extension PreTokenSplitter {
+    /// The pieces of `text` as UTF-8 byte ranges (the matcher works on scalars).
+    func byteRanges(of text: String) -> [Range<Int>] {
+        var scalars: [Unicode.Scalar] = []
+        var classes: [UInt8] = []
+        var offsets: [Int] = []
+        let count = text.utf8.count
+        scalars.reserveCapacity(count)
+        classes.reserveCapacity(count)
+        offsets.reserveCapacity(count + 1)
+        var off = 0
+        for c in text.unicodeScalars {
+            scalars.append(c)
+            classes.append(ScalarClass.classify(c))
+            offsets.append(off)
+            off += UTF8.width(c)
+        }
+        offsets.append(off)
+        var out: [Range<Int>] = []
+        scalars.withUnsafeBufferPointer { sp in
+            classes.withUnsafeBufferPointer { cp in
+                split(scalars: sp, classes: cp) { a, b in
+                    out.append(offsets[a]..<offsets[b])
+                }
+            }
+        }
+        return out
+    }
+}

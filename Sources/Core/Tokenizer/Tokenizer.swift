@@ -1,30 +1,37 @@
 import Foundation
 
-/// A Hugging Face `tokenizer.json` byte-level BPE tokenizer (GPT-2, Qwen2, Llama-3
-/// layouts) that reproduces `tokenizers`' ids exactly for the supported features.
-/// Post-processor templates (e.g. a BOS token) are not applied: callers add such ids.
+/// A Hugging Face `tokenizer.json` BPE tokenizer, byte-level (GPT-2, Qwen2, Llama 3,
+/// SmolLM2) or SentencePiece-style (Llama 2, Mistral, Gemma 3), that reproduces
+/// `tokenizers`' ids exactly. The pipeline is HF's: added tokens, normalizer,
+/// pre-tokenizer, BPE, and on request the post-processor's special tokens.
 public final class Tokenizer {
     let config: TokenizerConfig
     let model: BPEModel
     private let rawMatcher: AddedTokenMatcher
     private let normalizedMatcher: AddedTokenMatcher
-    private let splitter: PreTokenSplitter?
     private let addedById: [Int: AddedToken]
     private let addedByContent: [String: Int]
 
     /// Largest id + 1, counting added tokens.
     public let vocabSize: Int
     public let specialTokenIds: Set<Int>
+    /// The ids the post-processor puts before a single sequence (e.g. [BOS]): what
+    /// the data paths prepend to a prompt.
+    public let specialPrefix: [Int]
     public private(set) var eosTokenId: Int?
     public private(set) var padTokenId: Int?
 
-    /// Loads tokenizer.json; eos/pad come from a tokenizer_config.json beside it, if any.
+    /// Loads tokenizer.json; eos/pad come from a tokenizer_config.json beside it, if
+    /// any, and so does a transformers class whose pipeline replaces the file's
+    /// (see TransformersClassPipeline).
     public convenience init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PrefkitError("cannot read tokenizer file \(path)")
         }
-        try self.init(jsonData: [UInt8](data), source: path)
+        var config = try TokenizerConfig(jsonData: [UInt8](data), source: path)
         let configPath = (path as NSString).deletingLastPathComponent + "/tokenizer_config.json"
+        TransformersClassPipeline.apply(tokenizerConfigPath: configPath, to: &config)
+        try self.init(config: config, source: path)
         applySpecials(fromConfig: configPath)
     }
 
@@ -34,7 +41,6 @@ public final class Tokenizer {
     }
 
     convenience init(config: TokenizerConfig, source: String) throws {
-        try BPEModel.validate(vocab: config.vocab, merges: config.merges, source: source)
         for t in config.addedTokens where t.id < 0 {
             throw PrefkitError("\(source): added token \(t.content.debugDescription) has negative id \(t.id)")
         }
@@ -48,13 +54,16 @@ public final class Tokenizer {
         if let t = config.addedTokens.first(where: { $0.id >= idLimit }) {
             throw PrefkitError("\(source): added token \(t.content.debugDescription) has id \(t.id), implausible for a file of \(config.vocab.count + config.addedTokens.count) tokens (limit \(idLimit))")
         }
-        self.init(validConfig: config)
+        try BPEModel.validate(vocab: config.vocab, idLimit: idLimit, source: source)
+        let table = try BPEModel.mergeTable(vocab: config.vocab, merges: config.merges, source: source)
+        self.init(validConfig: config, mergeTable: table)
     }
 
     /// For configs built in code (builders, trainer), which are consistent by construction.
-    init(validConfig config: TokenizerConfig) {
+    init(validConfig config: TokenizerConfig, mergeTable: [UInt64: UInt64]? = nil) {
         self.config = config
-        self.model = BPEModel(vocab: config.vocab, merges: config.merges, ignoreMerges: config.ignoreMerges)
+        self.model = BPEModel(vocab: config.vocab, merges: config.merges, ignoreMerges: config.ignoreMerges, options: config.bpe,
+                              mergeTable: mergeTable)
         let added = config.addedTokens.filter { $0.id >= 0 && !$0.content.isEmpty }
         var byId: [Int: AddedToken] = [:]
         var byContent: [String: Int] = [:]
@@ -66,9 +75,12 @@ public final class Tokenizer {
         self.addedByContent = byContent
         self.rawMatcher = AddedTokenMatcher(added.filter { !$0.normalized })
         self.normalizedMatcher = AddedTokenMatcher(added.filter { $0.normalized })
-        self.splitter = config.pattern.map(PreTokenSplitter.init)
         self.vocabSize = max(config.vocab.values.max() ?? -1, added.map(\.id).max() ?? -1) + 1
         self.specialTokenIds = Set(added.filter(\.special).map(\.id))
+        // A sentinel id that no template contains marks where the text goes.
+        let marker = -1
+        let processed = config.postProcessor?.process([marker], pair: nil) ?? [marker]
+        self.specialPrefix = Array(processed.prefix { $0 != marker })
     }
 
     public func setSpecials(eos: Int?, pad: Int?) {
@@ -85,7 +97,8 @@ public final class Tokenizer {
         addedById[id]?.content ?? model.token(id)
     }
 
-    /// Ids of `text`; added/special tokens written in the text are recognized.
+    /// Ids of `text` without special tokens (`add_special_tokens=False`); added and
+    /// special tokens written in the text are still recognized.
     public func encode(_ text: String) -> [Int] {
         var out: [Int] = []
         out.reserveCapacity(text.utf8.count / 3 + 4)
@@ -93,76 +106,83 @@ public final class Tokenizer {
         return out
     }
 
-    /// The pipeline up to BPE: added tokens, normalization, regex split. `word` gets
-    /// each pre-token's UTF-8 bytes; the trainer counts these same words.
-    func forEachPreToken(in text: String, added: (Int) -> Void, word: (ArraySlice<UInt8>) -> Void) {
+    /// Ids of `text` as `tokenizer(text, add_special_tokens=...)` gives them: with
+    /// true, the post-processor's tokens (BOS for Llama and Gemma; none for Qwen2).
+    public func encode(_ text: String, addSpecialTokens: Bool) -> [Int] {
+        let ids = encode(text)
+        guard addSpecialTokens, let post = config.postProcessor else {
+            return ids
+        }
+        return post.process(ids, pair: nil)
+    }
+
+    /// A prompt's ids as TRL tokenizes string data (`tok(prompt)`): the
+    /// post-processor's leading special tokens (BOS), then the text. Tokens a template
+    /// puts after the text (an EOS) are left out: the completion follows the prompt.
+    public func encodePrompt(_ text: String) -> [Int] {
+        specialPrefix + encode(text)
+    }
+
+    /// The pipeline up to BPE: added tokens, normalization, pre-tokenization. `word`
+    /// gets each pre-token's UTF-8 bytes; the trainer counts these same words.
+    func forEachPreToken(in text: String, added: (Int) -> Void, word: (WordBytes) -> Void) {
+        var offset = 0
         rawMatcher.forEachPiece(in: text) { piece in
             switch piece {
             case .token(let id):
                 added(id)
+                offset = 1
             case .text(let raw):
-                let normalized = config.nfc ? Tokenizer.nfc(raw) : raw
+                let atStart = offset == 0
+                offset = 1
+                let normalized = config.normalizer?.normalize(raw) ?? raw
+                var first = true
                 normalizedMatcher.forEachPiece(in: normalized) { inner in
                     switch inner {
-                    case .token(let id): added(id)
-                    case .text(let s): splitSegment(s, word)
+                    case .token(let id):
+                        added(id)
+                    case .text(let s):
+                        preTokenize(s, atStart: atStart && first, word)
                     }
+                    first = false
                 }
             }
         }
     }
 
-    /// ASCII is already NFC; skipping Foundation for it keeps English text fast.
-    static func nfc(_ s: String) -> String {
-        if s.utf8.allSatisfy({ $0 < 0x80 }) { return s }
-        return s.precomposedStringWithCanonicalMapping
-    }
-
-    /// Pre-tokenizes one normalized segment into words.
-    private func splitSegment(_ text: String, _ word: (ArraySlice<UInt8>) -> Void) {
-        var s = text
-        if config.addPrefixSpace && config.patternFromByteLevel && !s.hasPrefix(" ") { s = " " + s }
-        let utf8 = Array(s.utf8)
-        guard let splitter else {
-            piece(utf8[...], word)
+    private func preTokenize(_ segment: String, atStart: Bool, _ word: (WordBytes) -> Void) {
+        guard let pre = config.preTokenizer else {
+            var s = segment
+            s.withUTF8 { word($0[...]) }
             return
         }
-        var scalars: [Unicode.Scalar] = []
-        var classes: [UInt8] = []
-        var offsets: [Int] = []
-        scalars.reserveCapacity(utf8.count)
-        classes.reserveCapacity(utf8.count)
-        offsets.reserveCapacity(utf8.count + 1)
-        var off = 0
-        for c in s.unicodeScalars {
-            scalars.append(c)
-            classes.append(ScalarClass.classify(c))
-            offsets.append(off)
-            off += UTF8.width(c)
+        pre.forEachWord(in: segment, atStart: atStart, word)
+    }
+
+    /// Text of `ids` through the file's decoder, as HF's `decode`. Unknown ids are
+    /// skipped. Byte-level files take a byte table instead of token strings because
+    /// decode runs per generated token; invalid UTF-8 becomes U+FFFD either way.
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
+        if config.decoder is ByteLevelDecoder && config.bpe.byteLevel {
+            return decodeByteLevel(ids, skipSpecialTokens: skipSpecialTokens)
         }
-        offsets.append(off)
-        scalars.withUnsafeBufferPointer { sp in
-            classes.withUnsafeBufferPointer { cp in
-                splitter.split(scalars: sp, classes: cp) { a, b in
-                    piece(utf8[offsets[a]..<offsets[b]], word)
-                }
+        var tokens: [String] = []
+        tokens.reserveCapacity(ids.count)
+        for id in ids {
+            if let t = addedById[id] {
+                if skipSpecialTokens && t.special { continue }
+                tokens.append(t.content)
+            } else if let t = model.token(id) {
+                tokens.append(t)
             }
         }
-    }
-
-    @inline(__always)
-    private func piece(_ bytes: ArraySlice<UInt8>, _ word: (ArraySlice<UInt8>) -> Void) {
-        // A Split followed by ByteLevel(add_prefix_space) prefixes every piece.
-        if config.addPrefixSpace && !config.patternFromByteLevel && bytes.first != 0x20 {
-            word(([0x20] + bytes)[...])
-        } else {
-            word(bytes)
+        guard let decoder = config.decoder else {
+            return tokens.joined(separator: " ")
         }
+        return decoder.decodeChain(tokens).joined()
     }
 
-    /// Text of `ids`; invalid UTF-8 (e.g. a cut multi-byte character) becomes U+FFFD,
-    /// as HF's lossy decoding does. Unknown ids are skipped.
-    public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
+    private func decodeByteLevel(_ ids: [Int], skipSpecialTokens: Bool) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
         for id in ids {

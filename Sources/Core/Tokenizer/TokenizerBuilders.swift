@@ -20,8 +20,11 @@ extension Tokenizer {
             config.addedTokens.append(AddedToken(id: nextId, content: s, special: true))
             nextId += 1
         }
-        config.nfc = true
-        config.pattern = .qwen2
+        config.normalizer = NFCNormalizer()
+        config.preTokenizer = SequencePreTokenizer(steps: [SplitPreTokenizer(pattern: .qwen2),
+                                                           ByteLevelPreTokenizer(addPrefixSpace: false, useRegex: false)])
+        config.bpe.byteLevel = true
+        config.decoder = ByteLevelDecoder()
         return config
     }
 }

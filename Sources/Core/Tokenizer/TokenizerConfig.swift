@@ -7,13 +7,19 @@ struct TokenizerConfig {
     var vocab: [String: Int]
     var merges: [(String, String)]
     var ignoreMerges = false
+    var bpe = BPEOptions()
     var addedTokens: [AddedToken] = []
-    var nfc = false
-    /// nil: no regex split, each segment is one word.
-    var pattern: SplitPattern? = .qwen2
-    /// The split comes from ByteLevel's own `use_regex` (GPT-2 layout) rather than a Split step.
-    var patternFromByteLevel = false
-    var addPrefixSpace = false
+    var normalizer: Normalizer?
+    var preTokenizer: PreTokenizer?
+    var postProcessor: PostProcessor?
+    /// nil: HF joins the token strings with spaces.
+    var decoder: TokenDecoder?
+    /// The file as read, written back verbatim so a saved model keeps its exact
+    /// tokenizer; nil for tokenizers built in code (see TokenizerJSONWriter).
+    var sourceJSON: [UInt8]?
+    /// Top-level components that replace the file's when it is written back (see
+    /// TransformersClassPipeline); nil when the file is written verbatim.
+    var rewrittenComponents: [String: Any]?
 
     init(vocab: [String: Int], merges: [(String, String)]) {
         self.vocab = vocab
@@ -35,13 +41,22 @@ struct TokenizerConfig {
         guard let model = root["model"] as? [String: Any] else {
             throw PrefkitError("\(source): missing \"model\" object")
         }
+        let modelNode = try TokenizerJSONNode(model, path: "model", source: source)
         let type = model["type"] as? String ?? "BPE"
         guard type == "BPE" else {
-            throw PrefkitError("\(source): model.type is \(type.debugDescription); only byte-level \"BPE\" is supported")
+            throw PrefkitError("\(source): model.type \(type.debugDescription) is not supported (only \"BPE\")")
         }
+        try modelNode.allowOnly(["dropout", "unk_token", "continuing_subword_prefix", "end_of_word_suffix",
+                                 "fuse_unk", "byte_fallback", "ignore_merges", "vocab", "merges"])
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let v = model[key] as? String, !v.isEmpty {
-                throw PrefkitError("\(source): model.\(key) \(v.debugDescription) is not supported by byte-level BPE")
+                throw PrefkitError("\(source): model.\(key) \(v.debugDescription) is not supported")
+            }
+        }
+        if let dropout = model["dropout"], !(dropout is NSNull) {
+            // Dropout makes encoding random; HF applies it only while training.
+            guard (dropout as? Double) == 0 else {
+                throw PrefkitError("\(source): model.dropout \(dropout) is not supported (only null)")
             }
         }
         guard let rawVocab = model["vocab"] as? [String: Any] else {
@@ -57,13 +72,47 @@ struct TokenizerConfig {
         }
         self.vocab = vocab
         self.merges = try Self.parseMerges(model["merges"], source: source)
-        self.ignoreMerges = model["ignore_merges"] as? Bool ?? false
-        self.addedTokens = try Self.parseAddedTokens(root["added_tokens"], source: source)
-        self.nfc = try Self.parseNormalizer(root["normalizer"], source: source)
-        try parsePreTokenizer(root["pre_tokenizer"], source: source)
-        if let dec = root["decoder"] as? [String: Any], let t = dec["type"] as? String, t != "ByteLevel" {
-            throw PrefkitError("\(source): decoder type \(t.debugDescription) is not supported; expected \"ByteLevel\"")
+        self.ignoreMerges = try modelNode.bool("ignore_merges", default: false)
+        bpe.byteFallback = try modelNode.bool("byte_fallback", default: false)
+        bpe.fuseUnk = try modelNode.bool("fuse_unk", default: false)
+        if let unk = model["unk_token"], !(unk is NSNull) {
+            guard let name = unk as? String, vocab[name] != nil else {
+                throw PrefkitError("\(source): model.unk_token \(unk) is not a token of model.vocab")
+            }
+            bpe.unkToken = name
         }
+        self.addedTokens = try Self.parseAddedTokens(root["added_tokens"], source: source)
+        for key in root.keys.sorted() where !Self.topLevelKeys.contains(key) {
+            throw PrefkitError("\(source): top-level field \(key.debugDescription) is not supported")
+        }
+        let top = try TokenizerJSONNode(root, path: "tokenizer", source: source)
+        if let n = try top.optionalChild("normalizer") {
+            normalizer = try NormalizerFactory.make(Self.rooted(n, "normalizer"))
+        }
+        if let n = try top.optionalChild("pre_tokenizer") {
+            let (p, byteLevel) = try PreTokenizerFactory.make(Self.rooted(n, "pre_tokenizer"))
+            preTokenizer = p
+            bpe.byteLevel = byteLevel
+        } else {
+            bpe.byteLevel = false
+        }
+        if let n = try top.optionalChild("post_processor") {
+            postProcessor = try PostProcessorFactory.make(Self.rooted(n, "post_processor"))
+        }
+        if let n = try top.optionalChild("decoder") {
+            decoder = try TokenDecoderFactory.make(Self.rooted(n, "decoder"))
+        }
+        // "truncation" and "padding" are not read: transformers resets both on every
+        // call, so they never change what `tokenizer(text)` returns.
+        sourceJSON = jsonData
+    }
+
+    static let topLevelKeys: Set<String> = ["version", "truncation", "padding", "added_tokens", "normalizer",
+                                             "pre_tokenizer", "post_processor", "decoder", "model"]
+
+    /// Paths in messages start at the component ("pre_tokenizer.pretokenizers[1]").
+    private static func rooted(_ n: TokenizerJSONNode, _ name: String) throws -> TokenizerJSONNode {
+        try TokenizerJSONNode(n.object, path: name, source: n.source)
     }
 
     /// Merges come either as "a b" strings (older files) or ["a", "b"] pairs (newer).
@@ -105,80 +154,5 @@ struct TokenizerConfig {
             t.normalized = d["normalized"] as? Bool ?? !t.special
             return t
         }
-    }
-
-    /// Returns whether NFC applies; only NFC (alone or in a Sequence) is implemented.
-    private static func parseNormalizer(_ value: Any?, source: String) throws -> Bool {
-        guard let d = value as? [String: Any] else { return false }
-        let type = d["type"] as? String ?? ""
-        switch type {
-        case "NFC":
-            return true
-        case "Sequence":
-            let parts = d["normalizers"] as? [Any] ?? []
-            var nfc = false
-            for p in parts { nfc = try parseNormalizer(p, source: source) || nfc }
-            return nfc
-        default:
-            throw PrefkitError("\(source): normalizer type \(type.debugDescription) is not supported (only NFC)")
-        }
-    }
-
-    private mutating func parsePreTokenizer(_ value: Any?, source: String) throws {
-        guard let d = value as? [String: Any] else {
-            throw PrefkitError("\(source): pre_tokenizer is missing; a byte-level tokenizer needs ByteLevel")
-        }
-        var steps: [[String: Any]] = [d]
-        if d["type"] as? String == "Sequence" {
-            guard let list = d["pretokenizers"] as? [[String: Any]] else {
-                throw PrefkitError("\(source): pre_tokenizer.pretokenizers is missing or malformed")
-            }
-            steps = list
-        }
-        var split: SplitPattern?? = nil // outer nil: no Split step seen
-        var sawByteLevel = false
-        for step in steps {
-            let type = step["type"] as? String ?? ""
-            switch type {
-            case "Split":
-                guard split == nil, !sawByteLevel else {
-                    throw PrefkitError("\(source): pre_tokenizer has a Split step after another split; only one regex split is supported")
-                }
-                split = .some(try Self.parseSplit(step, source: source))
-            case "ByteLevel":
-                sawByteLevel = true
-                addPrefixSpace = step["add_prefix_space"] as? Bool ?? false
-                if step["use_regex"] as? Bool ?? true {
-                    guard split == nil else {
-                        throw PrefkitError("\(source): pre_tokenizer has both a Split step and ByteLevel use_regex true; only one regex split is supported")
-                    }
-                    split = .some(.gpt2)
-                    patternFromByteLevel = true
-                }
-            default:
-                throw PrefkitError("\(source): pre_tokenizer type \(type.debugDescription) is not supported (Split, ByteLevel, Sequence)")
-            }
-        }
-        guard sawByteLevel else {
-            throw PrefkitError("\(source): pre_tokenizer has no ByteLevel step; only byte-level BPE is supported")
-        }
-        pattern = split ?? nil
-    }
-
-    private static func parseSplit(_ step: [String: Any], source: String) throws -> SplitPattern {
-        let behavior = step["behavior"] as? String ?? ""
-        guard behavior == "Isolated" else {
-            throw PrefkitError("\(source): Split behavior \(behavior.debugDescription) is not supported (only \"Isolated\")")
-        }
-        if step["invert"] as? Bool ?? false {
-            throw PrefkitError("\(source): Split with invert true is not supported")
-        }
-        guard let p = step["pattern"] as? [String: Any], let regex = p["Regex"] as? String ?? p["String"] as? String else {
-            throw PrefkitError("\(source): Split.pattern needs a \"Regex\" string")
-        }
-        guard let known = SplitPattern(regex: regex) else {
-            throw PrefkitError("\(source): unknown pre-tokenizer split regex \(regex.debugDescription); supported: the GPT-2, Qwen2 and Llama-3 patterns")
-        }
-        return known
     }
 }

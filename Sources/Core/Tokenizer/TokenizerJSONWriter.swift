@@ -27,9 +27,16 @@ struct TokenizerJSONWriter {
 }
 
 extension Tokenizer {
-    /// This tokenizer as a tokenizer.json that HF `tokenizers` loads, laid out like
-    /// Qwen2's (NFC, Split + ByteLevel, ByteLevel decoder, [a, b] merges).
+    /// This tokenizer as a tokenizer.json that HF `tokenizers` loads: a loaded file
+    /// verbatim (with a transformers class's components, when one replaced the file's); one built in code laid out like Qwen2's (NFC, Split + ByteLevel,
+    /// ByteLevel decoder, [a, b] merges), which is the only layout the builders make.
     public func jsonData() -> [UInt8] {
+        if let source = config.sourceJSON {
+            guard let components = config.rewrittenComponents else {
+                return source
+            }
+            return TransformersClassPipeline.rewrite(source, components: components)
+        }
         let q = TokenizerJSONWriter.quote
         var w = TokenizerJSONWriter()
         func bool(_ b: Bool) -> String { b ? "true" : "false" }
@@ -41,16 +48,9 @@ extension Tokenizer {
                 + "\"normalized\": \(bool(t.normalized)), \"special\": \(bool(t.special))}")
         }
         w.raw(config.addedTokens.isEmpty ? "],\n" : "\n  ],\n")
-        w.raw("  \"normalizer\": \(config.nfc ? "{\"type\": \"NFC\"}" : "null"),\n")
-        let prefix = bool(config.addPrefixSpace)
-        if config.patternFromByteLevel {
-            w.raw("  \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": \(prefix), \"trim_offsets\": true, \"use_regex\": true},\n")
-        } else if let pattern = config.pattern {
-            w.raw("  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": \(q(pattern.regex))}, "
-                + "\"behavior\": \"Isolated\", \"invert\": false}, {\"type\": \"ByteLevel\", \"add_prefix_space\": \(prefix), \"trim_offsets\": false, \"use_regex\": false}]},\n")
-        } else {
-            w.raw("  \"pre_tokenizer\": {\"type\": \"ByteLevel\", \"add_prefix_space\": \(prefix), \"trim_offsets\": false, \"use_regex\": false},\n")
-        }
+        w.raw("  \"normalizer\": {\"type\": \"NFC\"},\n")
+        w.raw("  \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": \(q(SplitPattern.qwen2Regex))}, "
+            + "\"behavior\": \"Isolated\", \"invert\": false}, {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": false, \"use_regex\": false}]},\n")
         w.raw("  \"post_processor\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": false, \"use_regex\": false},\n")
         w.raw("  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": true, \"trim_offsets\": true, \"use_regex\": true},\n")
         w.raw("  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n    \"unk_token\": null,\n"
