@@ -8,7 +8,7 @@ enum DPOCases {
 
     static func train(_ name: String, _ shape: BenchShape, pairs n: Int, lora: Bool, reference: Reference,
                       iterations: Int, ceiling: Double, prompt: Int = 64, response: Int = 64,
-                      checkpointing: Bool = false) -> CaseResult {
+                      checkpointing: Bool = false, sharePrompt: Bool = true) -> CaseResult {
         let policy = shape.model(seed: 1)
         let c = policy.config
         var rng = SplitMix64(seed: 3)
@@ -24,11 +24,12 @@ enum DPOCases {
         case .adapterOff: source = .adapterOff(CausalLMEngine(model: policy, training: false), adapter!)
         case .precomputed:
             let table = ReferenceLogps.compute(engine: CausalLMEngine(model: policy, training: false), pairs: pairs,
-                                                  batchSize: n, ldAlpha: nil)
+                                                  batchSize: n, ldAlpha: nil, sharePrompt: sharePrompt)
             source = .precomputed(train: table, eval: .empty)
         }
         let obj = try! DPOObjective(policy: policy, lora: adapter, reference: source, pairs: pairs, loss: DPOLossConfig()) { _, _, _ in }
         obj.engine.acts.checkpointing = checkpointing
+        obj.sharePrompt = sharePrompt
         let opt = AdamW(size: obj.trainParams.count, groups: obj.trainGroups)
         let all = Array(0..<n)
         func step() {
@@ -53,5 +54,18 @@ enum DPOCases {
         let batch = prompt == 64 && response == 64 ? "\(n) pairs" : "\(n)x(\(prompt)+2x\(response))"
         return CaseResult(name: name, shape: shape.rawValue, batch: batch, tokensPerS: seqTokens / dt,
                           gflops: flops / dt / 1e9, ceiling: ceiling, peakRSS: peakRSSMiB())
+    }
+
+    /// The same pairs with the prompt shared and not: pairs/s of both, in one row.
+    static func shared(_ name: String, ceiling: Double) -> CaseResult {
+        let off = train(name, .qwen05b, pairs: 2, lora: true, reference: .adapterOff, iterations: 2, ceiling: ceiling,
+                        prompt: 256, response: 128, sharePrompt: false)
+        var on = train(name, .qwen05b, pairs: 2, lora: true, reference: .adapterOff, iterations: 2, ceiling: ceiling,
+                       prompt: 256, response: 128, sharePrompt: true)
+        let perPair = Double(2 * (256 + 128))
+        on.extra["pairs_per_s_shared"] = on.tokensPerS / perPair
+        on.extra["pairs_per_s_unshared"] = off.tokensPerS / perPair
+        on.extra["speedup"] = on.tokensPerS / off.tokensPerS
+        return on
     }
 }
