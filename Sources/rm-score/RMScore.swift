@@ -31,6 +31,8 @@ struct Score: ParsableCommand {
     @OptionGroup var prefs: PreferenceFlags
     @Option(help: "Longest prompt + response in tokens; longer ones are truncated (prompt cut from the left).") var maxLength = 1024
     @Option(help: "Sequences per forward pass.") var batchSize = 8
+    @Flag(help: "Score each pair as two separate sequences instead of one prompt shared by both responses.")
+    var noSharePrompt = false
     @Option(help: "Histogram bins in summary.json.") var bins = 20
     @Option(help: "Score every sample with a known gold reward too (\(ReviewsTask.goldScorerNames.joined(separator: ", "))); overrides gold fields in the data.")
     var gold: String?
@@ -73,7 +75,10 @@ struct Score: ParsableCommand {
             }
             let engine = RewardEngine(model: md.model, training: false)
             let progress = Progress(label: "scored", total: samples.count, interactive: isInteractive, quiet: quiet)
-            var scores = RewardScoring.scores(engine, sequences: samples.map(\.tokens), batchSize: batchSize, progress: progress)
+            let shared = !noSharePrompt && kind == .pairs && RewardScoring.sharesPrompts(samples)
+            var scores = shared
+                ? RewardScoring.pairScores(engine, samples: samples, batchSize: batchSize, progress: progress)
+                : RewardScoring.scores(engine, sequences: samples.map(\.tokens), batchSize: batchSize, progress: progress)
             if let n = norm { scores = scores.map { ($0 - n.mean) / n.std } }
             progress.finish("scored \(samples.count) samples")
             var kl: [Double]? = nil

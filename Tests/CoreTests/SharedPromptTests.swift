@@ -122,3 +122,27 @@ final class SharedPromptRewardTests: XCTestCase {
         assertClose(results[0].2.map(\.chosen), doubles(r["chosen_scores"]), rtol: 1e-4, "rm shared scores vs transformers")
     }
 }
+
+/// rm-score's pair path: forked scoring equals scoring the two sequences apart.
+final class SharedPromptScoringTests: XCTestCase {
+    func testPairScoresEqualSeparateScores() throws {
+        let dir = fixturesDir() + "/gemma3-tiny"
+        let md = try ModelDirectory.load(dir + "/reward", head: .score)
+        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
+        let path = NSTemporaryDirectory() + "prefkit-pairscore-\(getpid()).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = (d["triples"] as! [[String: Any]]).map { t in
+            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!,
+                                                                      "rejected": t["rejected"]!]), encoding: .utf8)!
+        }
+        try ArtifactFile.writeAtomically(path, string: lines.joined(separator: "\n") + "\n", compress: false)
+        let (samples, kind, _) = try ScoreInput.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId,
+                                                     preference: PreferenceLoadOptions(), label: nil)
+        XCTAssertEqual(kind, .pairs)
+        XCTAssertTrue(RewardScoring.sharesPrompts(samples))
+        let engine = RewardEngine(model: md.model, training: false)
+        let shared = RewardScoring.pairScores(engine, samples: samples, batchSize: 3)
+        let separate = RewardScoring.scores(engine, sequences: samples.map(\.tokens), batchSize: 3)
+        assertClose(shared, separate, rtol: 1e-5, "rm-score shared vs separate")
+    }
+}

@@ -13,6 +13,8 @@ public struct ScoreSample {
     public var goldChosen: Double?, goldRejected: Double?
     /// Index of the pair this sample belongs to (pairs only).
     public var pair: Int?
+    /// Pairs: how many leading tokens are the prompt (shared by the pair's two samples).
+    public var promptLength: Int? = nil
     /// Generations from `generate`: the prompt ids and the sampled ids (eos included when it
     /// ended the response), for log-ratios under a policy and a reference.
     public var promptIds: [Int]? = nil
@@ -39,10 +41,12 @@ public enum ScoreInput {
             for (k, p) in pairs.enumerated() {
                 out.append(ScoreSample(id: p.id, prompt: p.promptText, response: p.chosenText, label: label.map { $0 + "/chosen" } ?? "chosen",
                                        tokens: p.prompt + p.chosen, gold: p.goldChosen,
-                                       goldChosen: p.goldChosen, goldRejected: p.goldRejected, pair: k))
+                                       goldChosen: p.goldChosen, goldRejected: p.goldRejected, pair: k,
+                                       promptLength: p.prompt.count))
                 out.append(ScoreSample(id: p.id, prompt: p.promptText, response: p.rejectedText, label: label.map { $0 + "/rejected" } ?? "rejected",
                                        tokens: p.prompt + p.rejected, gold: p.goldRejected,
-                                       goldChosen: p.goldChosen, goldRejected: p.goldRejected, pair: k))
+                                       goldChosen: p.goldChosen, goldRejected: p.goldRejected, pair: k,
+                                       promptLength: p.prompt.count))
             }
             return (out, .pairs, report)
         }

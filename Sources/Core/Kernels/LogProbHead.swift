@@ -13,14 +13,14 @@ public struct LogProbTargets {
 
 public final class LogProbHead {
     public let vocab: Int, dim: Int
-    /// Rows per chunk: a chunk's logits stay near 64M floats (256 MB), enough rows (~440 at a
-    /// 151k vocabulary) that the head GEMMs run near the sgemm ceiling.
+    /// Rows per chunk: a chunk's logits stay near 16M floats (64 MB), still enough rows (110 at
+    /// a 151k vocabulary) that the head GEMMs run near the sgemm ceiling; every engine has one.
     public let chunkRows: Int
     /// Gemma's final_logit_softcapping: logits = cap·tanh(z/cap); nil: z.
     public let softcap: Float?
     private let logits = Scratch(), gathered = Scratch(), dGathered = Scratch()
 
-    public init(vocab: Int, dim: Int, budgetFloats: Int = 1 << 26, softcap: Float? = nil) {
+    public init(vocab: Int, dim: Int, budgetFloats: Int = 1 << 24, softcap: Float? = nil) {
         self.vocab = vocab; self.dim = dim
         self.softcap = softcap
         chunkRows = max(1, min(512, budgetFloats / max(1, vocab)))

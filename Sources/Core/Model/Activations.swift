@@ -75,7 +75,15 @@ public final class Activations {
         tokens = n
         var off = 0
         func take(_ k: Int) -> Int { defer { off += k }; return off }
-        valueOffsets = program.widths.map { take(tokens * $0.columns(c)) }
+        let columns = program.widths.map { $0.columns(c) }
+        if training {
+            valueOffsets = columns.map { take(tokens * $0) }
+        } else {
+            // Inference keeps nothing for backward: a value's space is reused once it is read.
+            let (shared, total) = program.sharedOffsets(columns: columns)
+            let base = take(tokens * total)
+            valueOffsets = shared.map { base + tokens * $0 }
+        }
         stepOffsets = program.steps.map { step in
             let k = Self.stepStorage(step, c, tokens: tokens)
             return k > 0 ? take(k) : -1

@@ -22,7 +22,9 @@ extension Transformer {
                                     lora: ad, beforeAttention: beforeAttention)
                     }
                     let next = l + 1 < c.numLayers ? acts.value(l + 1, 0) : acts.finalX
-                    next.update(from: acts.value(l, program.output), count: n * h)
+                    let result = acts.value(l, program.output)
+                    // Inference may have laid the output where the input was: nothing to copy then.
+                    if next != result { next.update(from: result, count: n * h) }
                 }
             }
         }
