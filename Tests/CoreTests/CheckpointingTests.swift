@@ -57,15 +57,8 @@ final class CheckpointingTests: XCTestCase {
     /// Through the CLI: the run says what it chose, and the losses equal a run without it.
     func testCLIReportsAndMatches() throws {
         let fx = fixturesDir() + "/gemma3-tiny"
-        let tmp = NSTemporaryDirectory() + "prefkit-ckpt-\(getpid())"
-        try? FileManager.default.removeItem(atPath: tmp)
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let d = loadJSON(fx + "/ref.json")["dpo"] as! [String: Any]
-        let lines = (d["triples"] as! [[String: Any]]).map { t in
-            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!,
-                                                                      "rejected": t["rejected"]!]), encoding: .utf8)!
-        }
+        let tmp = try ioTempDir(self)
+        let lines = fixtureTripleLines(fx)
         try ArtifactFile.writeAtomically(tmp + "/prefs.jsonl", string: lines.joined(separator: "\n") + "\n", compress: false)
         var losses: [[Double]] = []
         for flag in ["--no-gradient-checkpointing", "--gradient-checkpointing"] {

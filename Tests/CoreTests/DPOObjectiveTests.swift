@@ -86,11 +86,7 @@ final class DPOObjectiveTests: XCTestCase {
 
     /// The fixture's DPO triples as TRL JSONL lines (chosen and rejected exchanged when swapped).
     func fixtureTripleLines(swapped: Bool = false) -> [String] {
-        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
-        return (d["triples"] as! [[String: Any]]).map { t in
-            let record = ["prompt": t["prompt"]!, "chosen": t[swapped ? "rejected" : "chosen"]!, "rejected": t[swapped ? "chosen" : "rejected"]!]
-            return String(data: try! JSONSerialization.data(withJSONObject: record), encoding: .utf8)!
-        }
+        CoreTests.fixtureTripleLines(dir, swapped: swapped)
     }
 
     /// precompute-ref, then train with it (LoRA, merged); a reference file from other data is refused.

@@ -6,29 +6,14 @@ import XCTest
 /// step's loss and the reward scores equal transformers' (full and LoRA training run and
 /// write checkpoints that load again).
 final class FamilyStagesCLITests: XCTestCase {
-    /// An empty scratch directory of this test process.
-    func scratchDir(_ name: String) throws -> String {
-        let tmp = NSTemporaryDirectory() + "prefkit-\(name)-\(getpid())"
-        try? FileManager.default.removeItem(atPath: tmp)
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        return tmp
-    }
-
-    func tripleLines(_ family: String) -> [String] {
-        let d = loadJSON(fixturesDir() + "/\(family)/ref.json")["dpo"] as! [String: Any]
-        return (d["triples"] as! [[String: Any]]).map { t in
-            let record = ["prompt": t["prompt"]!, "chosen": t["chosen"]!, "rejected": t["rejected"]!]
-            return String(data: try! JSONSerialization.data(withJSONObject: record), encoding: .utf8)!
-        }
-    }
+    func tripleLines(_ family: String) -> [String] { fixtureTripleLines(fixturesDir() + "/" + family) }
 
     /// dpo-train from the fixture policy against the fixture base: step 1's loss is the
     /// reference DPO loss (the loss is logged for the weights before the update).
     func testFirstDPOStepLossMatchesTransformers() throws {
         for family in FixtureModelTests.newFamilies {
             let fx = fixturesDir() + "/" + family
-            let tmp = try scratchDir("family-dpo")
-            defer { try? FileManager.default.removeItem(atPath: tmp) }
+            let tmp = try ioTempDir(self)
             try ArtifactFile.writeAtomically(tmp + "/prefs.jsonl", string: tripleLines(family).joined(separator: "\n") + "\n",
                                              compress: false)
             let (rc, out) = try StageCLI.run("dpo-train", ["--model", fx + "/policy", "--ref-model", fx, "--data", tmp + "/prefs.jsonl",
@@ -49,8 +34,7 @@ final class FamilyStagesCLITests: XCTestCase {
     /// and the first loss is ln 2; the adapter and the merged model are written.
     func testGemma3LoRATrains() throws {
         let fx = fixturesDir() + "/gemma3-tiny"
-        let tmp = try scratchDir("gemma-lora")
-        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let tmp = try ioTempDir(self)
         try ArtifactFile.writeAtomically(tmp + "/prefs.jsonl", string: tripleLines("gemma3-tiny").joined(separator: "\n") + "\n",
                                          compress: false)
         let (rc, out) = try StageCLI.run("dpo-train", ["--model", fx, "--data", tmp + "/prefs.jsonl", "--out", tmp + "/out",
@@ -70,8 +54,7 @@ final class FamilyStagesCLITests: XCTestCase {
         for family in FixtureModelTests.newFamilies {
             let fx = fixturesDir() + "/" + family
             let r = loadJSON(fx + "/ref.json")["reward_model"] as! [String: Any]
-            let tmp = try scratchDir("family-rm")
-            defer { try? FileManager.default.removeItem(atPath: tmp) }
+            let tmp = try ioTempDir(self)
             try ArtifactFile.writeAtomically(tmp + "/pairs.jsonl", string: tripleLines(family).joined(separator: "\n") + "\n",
                                              compress: false)
             let (rc, out) = try StageCLI.run("rm-score", ["--model", fx + "/reward", "--data", tmp + "/pairs.jsonl",

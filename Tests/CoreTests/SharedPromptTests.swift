@@ -10,14 +10,8 @@ final class SharedPromptTests: XCTestCase {
 
     func pairs() throws -> [PreferencePair] {
         let md = try ModelDirectory.load(dir + "/policy")
-        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
-        let path = NSTemporaryDirectory() + "prefkit-shared-\(getpid()).jsonl"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let lines = (d["triples"] as! [[String: Any]]).map { t in
-            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!,
-                                                                      "rejected": t["rejected"]!]), encoding: .utf8)!
-        }
-        try ArtifactFile.writeAtomically(path, string: lines.joined(separator: "\n") + "\n", compress: false)
+        let path = try ioTempDir(self) + "/pairs.jsonl"
+        try ArtifactFile.writeAtomically(path, string: fixtureTripleLines(dir).joined(separator: "\n") + "\n", compress: false)
         return try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: PreferenceLoadOptions()).0
     }
 
@@ -95,7 +89,6 @@ final class SharedPromptTests: XCTestCase {
 final class SharedPromptRewardTests: XCTestCase {
     func testRewardTrainingMatchesUnshared() throws {
         let dir = fixturesDir() + "/qwen3-tiny"
-        let md = try ModelDirectory.load(dir + "/reward", head: .score)
         let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
         let ps = (d["triples"] as! [[String: Any]]).enumerated().map { i, t in
             PreferencePair(id: "\(i)", source: "fixture", promptText: "", chosenText: "", rejectedText: "",
@@ -111,7 +104,6 @@ final class SharedPromptRewardTests: XCTestCase {
             let m = try obj.accumulate(all, normalizer: obj.normalizer(all))
             results.append((m, obj.trainGrads.toArray(), obj.scorePairs(ps)))
         }
-        _ = md
         for key in results[1].0.keys.sorted() {
             assertClose([results[0].0[key]!], [results[1].0[key]!], rtol: 1e-5, "rm \(key)")
         }
@@ -128,14 +120,8 @@ final class SharedPromptScoringTests: XCTestCase {
     func testPairScoresEqualSeparateScores() throws {
         let dir = fixturesDir() + "/gemma3-tiny"
         let md = try ModelDirectory.load(dir + "/reward", head: .score)
-        let d = loadJSON(dir + "/ref.json")["dpo"] as! [String: Any]
-        let path = NSTemporaryDirectory() + "prefkit-pairscore-\(getpid()).jsonl"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let lines = (d["triples"] as! [[String: Any]]).map { t in
-            String(data: try! JSONSerialization.data(withJSONObject: ["prompt": t["prompt"]!, "chosen": t["chosen"]!,
-                                                                      "rejected": t["rejected"]!]), encoding: .utf8)!
-        }
-        try ArtifactFile.writeAtomically(path, string: lines.joined(separator: "\n") + "\n", compress: false)
+        let path = try ioTempDir(self) + "/pairs.jsonl"
+        try ArtifactFile.writeAtomically(path, string: fixtureTripleLines(dir).joined(separator: "\n") + "\n", compress: false)
         let (samples, kind, _) = try ScoreInput.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId,
                                                      preference: PreferenceLoadOptions(), label: nil)
         XCTAssertEqual(kind, .pairs)

@@ -63,3 +63,14 @@ func lmLogits(_ model: Transformer, _ hidden: UnsafePointer<Float>, rows: Int) -
     }
     return logits
 }
+
+/// A fixture's DPO triples as TRL JSONL lines {"prompt","chosen","rejected"} (chosen and
+/// rejected exchanged when swapped).
+func fixtureTripleLines(_ modelDir: String, swapped: Bool = false) -> [String] {
+    let d = loadJSON(modelDir + "/ref.json")["dpo"] as! [String: Any]
+    return (d["triples"] as! [[String: Any]]).map { t in
+        let record = ["prompt": t["prompt"]!, "chosen": t[swapped ? "rejected" : "chosen"]!,
+                      "rejected": t[swapped ? "chosen" : "rejected"]!]
+        return String(data: try! JSONSerialization.data(withJSONObject: record), encoding: .utf8)!
+    }
+}

@@ -62,23 +62,8 @@ public enum TypedJSONWriter {
         return "\(d)"
     }
 
+    /// The project's one JSON string escaping (JSONValue's serializer).
     private static func quoted(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\r": r += "\\r"
-            case "\t": r += "\\t"
-            default:
-                if u.value < 0x20 {
-                    r += String(format: "\\u%04x", u.value)
-                } else {
-                    r.unicodeScalars.append(u)
-                }
-            }
-        }
-        return r + "\""
+        JSONValue.string(s).serialized()
     }
 }

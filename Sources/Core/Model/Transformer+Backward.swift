@@ -49,7 +49,7 @@ extension Transformer {
                     let gradOf = { (v: BlockProgram.Value) in grads + offsets[v] }
                     for s in program.steps.indices.reversed() {
                         backwardStep(s, layer: l, batch: batch, positions: pos.baseAddress!, acts: acts,
-                                     gradOf: gradOf, paramGrads: g)
+                                     lora: ad, gradOf: gradOf, paramGrads: g)
                     }
                     dres.update(from: gradOf(0), count: n * h)
                 }
@@ -65,14 +65,14 @@ extension Transformer {
     }
 
     private func backwardStep(_ s: Int, layer l: Int, batch: TokenBatch, positions: UnsafePointer<Int32>,
-                              acts: Activations, gradOf: (BlockProgram.Value) -> UnsafeMutablePointer<Float>,
+                              acts: Activations, lora ad: LoRAAdapter?,
+                              gradOf: (BlockProgram.Value) -> UnsafeMutablePointer<Float>,
                               paramGrads g: UnsafeMutablePointer<Float>?) {
         let c = config
         let n = batch.tokenCount
         let p = params.ptr
         let w = layout.layers[l]
         func gp(_ off: Int) -> UnsafeMutablePointer<Float>? { off >= 0 ? g.map { $0 + off } : nil }
-        let ad = lora?.enabled == true ? lora : nil
         switch program.steps[s] {
         case .rmsNorm(let x, let norm, let out):
             RMSNorm.backward(dy: gradOf(out), x: acts.value(l, x), w: p + w.norm(norm), invRMS: acts.stepState(l, s),
