@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Core", targets: ["Core"]),
+        .library(name: "Jinja", targets: ["Jinja"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,7 +28,10 @@ let package = Package(
         // Core builds with the normal checks (-O): bounds, overflow and preconditions stay on
         // in release, because Core parses untrusted files. The hot loops already work on raw
         // pointers, so -Ounchecked bought nothing measurable (README, "Build flags").
-        .target(name: "Core", dependencies: ["COpenBLAS", "CZstd", "CZlib"]),
+        .target(name: "Core", dependencies: ["COpenBLAS", "CZstd", "CZlib", "Jinja"]),
+        // Jinja renders chat templates (a user's file, so untrusted): no dependencies, and
+        // errors instead of traps on any input.
+        .target(name: "Jinja"),
         .target(name: "CLISupport", dependencies: [
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -38,6 +42,7 @@ let package = Package(
             "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
     ],
     swiftLanguageModes: [.v6]
 )
