@@ -2,11 +2,13 @@
 # synthesis or SFT. MODEL=DIR (config.json, *.safetensors, tokenizer.json) PREFS=F (preference
 # JSONL) PROMPTS=F ({"id","prompt"} JSONL); TEST_PREFS=F optional (default PREFS).
 # DPO trains a LoRA adapter (LORA_R, 0 for full fine-tuning) against the adapter-off reference,
-# with reference log-probs precomputed.
+# with reference log-probs precomputed. Conversational data goes through the model's own chat
+# template (TRL's rule); TEMPLATE=plain|chatml|qa|chat_template|FILE forces one on every stage.
+# Conversational example: make pipeline-hf MODEL=DIR PREFS=examples/chat_prefs.jsonl PROMPTS=examples/chat_prompts.jsonl
 
 BIN        ?= .build/release
 RUN        ?= runs/hf
-TEMPLATE   ?= chatml
+TEMPLATE   ?=
 TEST_PREFS ?= $(PREFS)
 LOSS       ?= sigmoid
 BETA       ?= 0.1
@@ -15,7 +17,8 @@ MAX_LENGTH ?= 512
 RM_ARGS    ?= --epochs 1 --batch-size 8 --lr 1e-5
 DPO_ARGS   ?= --epochs 1 --batch-size 8 --lr 5e-5
 GEN_ARGS   ?= --num-samples-per-prompt 2 --max-new-tokens 64 --temperature 0.7 --top-p 0.95
-DATA_ARGS   = --template $(TEMPLATE) --max-length $(MAX_LENGTH)
+TEMPLATE_ARG = $(if $(TEMPLATE),--template $(TEMPLATE))
+DATA_ARGS   = $(TEMPLATE_ARG) --max-length $(MAX_LENGTH)
 
 ifndef MODEL
 $(error MODEL=DIR is required (a Hugging Face model directory))
@@ -34,7 +37,7 @@ $(RUN)/rm/model.safetensors: $(PREFS)
 	$(BIN)/rm-train --model $(MODEL) --data $(PREFS) --out $(RUN)/rm $(DATA_ARGS) $(RM_ARGS)
 
 $(RUN)/rm_test_scores.jsonl.zst: $(RUN)/rm/model.safetensors
-	$(BIN)/rm-score --model $(RUN)/rm --data $(TEST_PREFS) --template $(TEMPLATE) --out $@ --summary $(RUN)/rm_test_summary.json --quiet
+	$(BIN)/rm-score --model $(RUN)/rm --data $(TEST_PREFS) $(TEMPLATE_ARG) --out $@ --summary $(RUN)/rm_test_summary.json --quiet
 
 $(RUN)/ref_logps.safetensors.zst: $(PREFS)
 	$(BIN)/dpo-train precompute-ref --model $(MODEL) --data $(PREFS) $(DATA_ARGS) --out $@ --quiet
@@ -44,13 +47,13 @@ $(RUN)/dpo/prefkit.json: $(RUN)/ref_logps.safetensors.zst
 		--loss-type $(LOSS) --beta $(BETA) $(if $(filter-out 0,$(LORA_R)),--lora-r $(LORA_R),) $(DPO_ARGS)
 
 $(RUN)/gen_base.jsonl.zst: $(PROMPTS)
-	$(BIN)/generate --model $(MODEL) --prompts $(PROMPTS) --template $(TEMPLATE) --out $@ $(GEN_ARGS)
+	$(BIN)/generate --model $(MODEL) --prompts $(PROMPTS) $(TEMPLATE_ARG) --out $@ $(GEN_ARGS)
 
 $(RUN)/gen_dpo.jsonl.zst: $(RUN)/dpo/prefkit.json
-	$(BIN)/generate --model $(RUN)/dpo --prompts $(PROMPTS) --template $(TEMPLATE) --out $@ $(GEN_ARGS)
+	$(BIN)/generate --model $(RUN)/dpo --prompts $(PROMPTS) $(TEMPLATE_ARG) --out $@ $(GEN_ARGS)
 
 $(RUN)/scores_%.jsonl.zst: $(RUN)/gen_%.jsonl.zst $(RUN)/rm/model.safetensors
-	$(BIN)/rm-score --model $(RUN)/rm --data $< --label $* --template $(TEMPLATE) --out $@ --summary $(RUN)/summary_$*.json --quiet
+	$(BIN)/rm-score --model $(RUN)/rm --data $< --label $* $(TEMPLATE_ARG) --out $@ --summary $(RUN)/summary_$*.json --quiet
 
 $(RUN)/compare.html: $(RUN)/rm_test_scores.jsonl.zst $(RUN)/scores_base.jsonl.zst $(RUN)/scores_dpo.jsonl.zst
 	$(BIN)/rm-score compare $(RUN)/scores_base.jsonl.zst $(RUN)/scores_dpo.jsonl.zst --out $@

@@ -4,6 +4,14 @@ import Core
 // Option values with a fixed set are enums: ArgumentParser refuses anything else before the
 // stage starts and `--help` lists the values.
 extension PromptTemplate: ExpressibleByArgument {}
+extension TokenizationMode: ExpressibleByArgument {}
+
+extension TemplateChoice: ExpressibleByArgument {
+    /// plain, chatml, qa, chat_template (the model's, forced), or a Jinja file's path.
+    public init?(argument: String) {
+        self.init(argument)
+    }
+}
 extension BadRecordPolicy: ExpressibleByArgument {}
 extension PreferenceFormat: ExpressibleByArgument {}
 extension PKUPreference: ExpressibleByArgument {}

@@ -13,8 +13,6 @@ public struct PreferenceDataFlags: ParsableArguments {
     @Option(help: "keep_end cuts the prompt's start, keep_start the completion's end.") public var truncationMode: TruncationOptions.Mode = .keepEnd
     public init() {}
 
-    public var template: PromptTemplate { common.template }
-
     public func loadOptions(dropLong: Bool) throws -> PreferenceLoadOptions {
         var o = try common.options(maxLength: maxLength, dropLong: dropLong)
         o.truncation.maxPromptLength = maxPromptLength

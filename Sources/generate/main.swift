@@ -11,8 +11,8 @@ struct Generate: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: "Prompts JSONL (.zst or .gz compressed accepted).") var prompts: String
     @Option(help: "Output generations JSONL (.zst compresses).") var out: String
-    @Option(help: "Prompt template (default: the one the model was trained with, from its prefkit.json; else chatml when the tokenizer has <|im_start|>, else plain).")
-    var template: PromptTemplate?
+    @OptionGroup(title: "Templates (default: a --template the model was trained with, from its prefkit.json; else conversations through the model's chat template and strings as text)")
+    var chat: TemplateFlags
     @Option(help: "New tokens per response at most.") var maxNewTokens = 256
     @Option(help: "Sampling temperature; 0 = greedy.") var temperature: Float = 1
     @Option(help: "Keep the K most likely tokens; 0 = off.") var topK = 0
@@ -50,7 +50,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try runStage {
-            var job = GenerateJob(modelPath: model.model, promptsPath: prompts, outPath: out, template: template, options: options)
+            var job = GenerateJob(modelPath: model.model, promptsPath: prompts, outPath: out, chat: try chat.choice(), options: options)
             job.columns = try columnMapping()
             let interactive = isInteractive
             var nextReport = 0.1
@@ -67,7 +67,8 @@ struct Generate: ParsableCommand {
             let reasons = [FinishReason.eos, .stop, .length].map { "\($0.rawValue) \(s.finishCounts[$0, default: 0])" }
             let rate = String(format: "%.1f s (%.1f tokens/s)", s.seconds, s.tokensPerSecond)
             FileHandleStderr.write("generate: \(s.sequences) responses for \(s.prompts) prompts, \(s.newTokens) new tokens in \(rate), "
-                                   + "template \(s.template.rawValue); finish: \(reasons.joined(separator: ", ")) -> \(out)\n")
+                                   + "template \(s.template); finish: \(reasons.joined(separator: ", ")) -> \(out)\n")
+            if let n = s.templateNote { FileHandleStderr.write("generate: \(n)\n") }
         }
     }
 }

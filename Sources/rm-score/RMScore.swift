@@ -16,9 +16,9 @@ struct Score: ParsableCommand {
         discussion: """
         Input is preference data (records with chosen/rejected or response_0/1: both sides are scored, \
         labels chosen/rejected, pair accuracy reported) or generations {"id","prompt","response"} \
-        (label generated, or --label). Generation prompts are used exactly as written: they are already \
-        rendered by the generator's template, so --template does not apply to them. eos is appended to \
-        every response, as in training. Output records: id, prompt, response, score, label, and gold \
+        (label generated, or --label). Both are tokenized as rm-train tokenizes its data (prompt and \
+        response whole, TRL's rule; a conversational prompt takes the response as the assistant's turn \
+        through the chat template), so use the template the models were trained with. Output records: id, prompt, response, score, label, and gold \
         (gold_chosen/gold_rejected for pairs) when the input has it.
         """)
 

@@ -46,6 +46,7 @@ struct RMTrain: ParsableCommand {
             let md = try ModelDirectory.load(dir, head: .scoreFromAny(seed: opts.seed, std: std))
             let started = Checkpoint.isRewardModel(cfgJSON) ? "its score head" : "a new score head (std \(std))"
             let loadOpts = try prefs.options(maxLength: maxLength, dropLong: onLong == .drop)
+            try loadOpts.chat.apply(to: md.tokenizer)
             let (pairs, report) = try PreferenceData.load(data, tokenizer: md.tokenizer, eos: md.eosTokenId, options: loadOpts)
             var evalPairs: [PreferencePair] = []
             if let e = evalData {
@@ -69,7 +70,7 @@ struct RMTrain: ParsableCommand {
                                         padTokenId: md.padTokenId, to: out, extraConfig: extra)
                 var p = prov
                 p["stage"] = "rm-train"; p["parent"] = dir; p["data"] = data; p["data_digest"] = dataDigest
-                p["template"] = prefs.template.rawValue; p["max_length"] = maxLength; p["on_long"] = onLong.rawValue
+                p["template"] = loadOpts.chat.recorded; p["tokenization"] = loadOpts.tokenization.rawValue; p["max_length"] = maxLength; p["on_long"] = onLong.rawValue
                 p["center_rewards_coefficient"] = centerRewardsCoefficient
                 if let a = adapter { p["lora"] = ["r": a.config.rank, "alpha": a.config.alpha, "dropout": a.config.dropout, "merged": true] }
                 try Provenance.write(out, p)

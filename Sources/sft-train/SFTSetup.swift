@@ -13,7 +13,7 @@ struct SFTSetup {
     static let minimumVocabSize = 256 + specials.count
 
     static func startingPoint(model: String?, initConfig: String?, tokenizerPath: String?, vocabSize: Int,
-                              data: String, template: PromptTemplate, maxLength: Int, seed: UInt64,
+                              data: String, chatML: Bool, maxLength: Int, seed: UInt64,
                               columns: ColumnMapping) throws -> SFTSetup {
         if let dir = model {
             let md = try ModelDirectory.load(dir)
@@ -30,7 +30,7 @@ struct SFTSetup {
             tok = Tokenizer.train(corpus: try corpus(data, columns: columns), vocabSize: vocabSize, specials: specials)
         }
         // ChatML ends turns with <|im_end|>; other templates end a completion with <|endoftext|>.
-        let eosName = template == .chatml ? "<|im_end|>" : "<|endoftext|>"
+        let eosName = chatML ? "<|im_end|>" : "<|endoftext|>"
         guard let eos = tok.eosTokenId ?? tok.tokenId(eosName), let pad = tok.padTokenId ?? tok.tokenId("<|pad|>") ?? tok.tokenId("<|endoftext|>") else {
             throw PrefkitError("the tokenizer has no \(eosName) token to end completions with")
         }
@@ -57,11 +57,7 @@ struct SFTSetup {
         try JSONL.forEachLine(path) { _, _, parsed in
             lines += 1
             guard case .record(let raw) = parsed, let rec = try? columns.apply(raw).get() else { return }
-            for key in ["text", "prompt", "completion", "chosen", "rejected", "response"] {
-                if let s = rec[key]?.stringValue { texts.append(s) }
-                if let m = RecordText.messages(rec[key]) { texts += m.map(\.content) }
-            }
-            if let m = RecordText.messages(rec["messages"]) { texts += m.map(\.content) }
+            texts += RecordFormats.texts(rec)
         }
         if lines == 0 { throw PrefkitError("\(path): no records: nothing to do") }
         return texts

@@ -7,7 +7,7 @@ import Foundation
 struct SFTTrain: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sft-train",
         abstract: "Supervised fine-tuning of a causal LM, or training one from scratch.",
-        discussion: "Data: JSONL of {\"prompt\",\"completion\"} (loss on the completion), {\"text\"} (loss on every token) or {\"messages\"} (loss on the last assistant turn).")
+        discussion: "Data: JSONL of {\"prompt\",\"completion\"} (loss on the completion), {\"text\"} (loss on every token) or {\"messages\"} (loss on the whole conversation through the chat template, as TRL; on the last assistant turn with a built-in template or --tokenization separate).")
 
     @Option(help: "Start from this HF model directory.") var model: String?
     @Option(help: "Start from scratch: a preset (\(ModelPreset.allCases.map(\.rawValue).joined(separator: ", "))) or a config.json path.")
@@ -16,7 +16,9 @@ struct SFTTrain: ParsableCommand {
     @Option(help: "Vocabulary size of the BPE trained on the data (default 1024; only when no tokenizer is given).") var vocabSize: Int?
     @Option(help: "Training data (JSONL; .zst or .gz compressed accepted).") var data: String
     @Option(help: "Evaluation data, same format.") var evalData: String?
-    @Option(help: "Prompt template: plain, chatml or qa.") var template: PromptTemplate = .plain
+    @OptionGroup var chat: TemplateFlags
+    @Option(help: "trl: prompt and prompt + completion tokenized whole, the completion after their common prefix (TRL 1.16); separate: apart (older TRL).")
+    var tokenization: TokenizationMode = .trl
     @Option(help: "Longest sequence in tokens; longer ones keep their start.") var maxLength = 512
     @Option(help: "fail (default) or skip records that cannot be used.") var onBadRecord: BadRecordPolicy = .fail
     @Option(help: "Which column fills each field: FIELD=COLUMN,… (e.g. prompt=instruction,completion=output or text=content).")
@@ -47,17 +49,21 @@ struct SFTTrain: ParsableCommand {
     func run() throws {
         try runStage {
             let opts = try train.options(defaultLR: 2e-5, defaultEpochs: 3)
+            let choice = try chat.choice()
             let start = try SFTSetup.startingPoint(model: model, initConfig: initConfig, tokenizerPath: tokenizer,
-                                                   vocabSize: vocabSize ?? 1024, data: data, template: template,
+                                                   vocabSize: vocabSize ?? 1024, data: data,
+                                                   chatML: choice.template == .builtin(.chatml),
                                                    maxLength: maxLength, seed: opts.seed, columns: try columnMapping())
-            let (examples, report) = try SFTData.load(data, tokenizer: start.tokenizer, template: template,
-                                                      eos: start.eos, maxLength: maxLength, policy: onBadRecord,
+            let encoder = SequenceEncoder(tokenizer: start.tokenizer, eos: start.eos,
+                                          chat: try choice.format(for: start.tokenizer), mode: tokenization)
+            try choice.apply(to: start.tokenizer)
+            let (examples, report) = try SFTData.load(data, encoder: encoder, maxLength: maxLength, policy: onBadRecord,
                                                       columns: try columnMapping())
             if !opts.quiet { FileHandleStderr.write("\(data): \(report)\n") }
             var evalExamples: [SFTExample] = []
             if let e = evalData {
-                let (ex, er) = try SFTData.load(e, tokenizer: start.tokenizer, template: template, eos: start.eos,
-                                                maxLength: maxLength, policy: onBadRecord, columns: try columnMapping())
+                let (ex, er) = try SFTData.load(e, encoder: encoder, maxLength: maxLength, policy: onBadRecord,
+                                                columns: try columnMapping())
                 evalExamples = ex
                 if !opts.quiet { FileHandleStderr.write("\(e): \(er)\n") }
             }
@@ -69,7 +75,8 @@ struct SFTTrain: ParsableCommand {
                                         padTokenId: start.pad, to: dir)
                 var p = prov
                 p["stage"] = "sft-train"; p["parent"] = parent; p["data"] = data; p["data_digest"] = dataDigest
-                p["template"] = template.rawValue
+                p["template"] = choice.recorded
+                p["tokenization"] = tokenization.rawValue
                 try Provenance.write(dir, p)
             }
             let trainer = Trainer(objective: objective, options: opts)

@@ -10,7 +10,7 @@ struct Tokenize: ParsableCommand {
         discussion: """
         Needs only tokenizer.json (and tokenizer_config.json where present) in --model: no config.json \
         or weights. Input records are {"id","text"} or {"id","messages"} (messages rendered with \
-        --template; Jinja chat templates are not applied). Output records are {"id","ids","tokens"}. \
+        the model's chat template, or --template / --chat-template, as apply_chat_template(tokenize=True)). Output records are {"id","ids","tokens"}. \
         By default ids are what tokenizer(text) gives in transformers (with the post-processor's \
         special tokens, e.g. BOS); --no-special-tokens gives tokenizer(text, add_special_tokens=False).
         """)
@@ -20,7 +20,7 @@ struct Tokenize: ParsableCommand {
     @Option(help: "One text to tokenize instead of --data.") var text: String?
     @Option(help: "JSONL to write (.zst compressed when the name ends in .zst); with --text, stdout when absent.") var out: String?
     @Flag(help: "Encode as tokenizer(text, add_special_tokens=False): no BOS or other template tokens.") var noSpecialTokens = false
-    @Option(help: "How messages become text (default: chatml when the vocabulary has <|im_start|>, else plain).") var template: PromptTemplate?
+    @OptionGroup var chat: TemplateFlags
 
     func validate() throws {
         guard (data == nil) != (text == nil) else {
@@ -33,7 +33,7 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         try runStage {
-            let job = try TokenizeJob(modelDir: model, addSpecialTokens: !noSpecialTokens, template: template)
+            let job = try TokenizeJob(modelDir: model, addSpecialTokens: !noSpecialTokens, chat: try chat.choice())
             if let text {
                 let record = job.record(id: .string("text"), text: text)
                 if let out {

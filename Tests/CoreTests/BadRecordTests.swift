@@ -86,7 +86,7 @@ final class BadRecordTests: XCTestCase {
         ]
         for r in rows {
             try check(r, good: good) { path, policy in
-                try SFTData.load(path, tokenizer: tok, template: .plain, eos: 0, maxLength: 24, policy: policy).1
+                try SFTData.load(path, tokenizer: tok, chat: .forced(.plain), eos: 0, maxLength: 24, policy: policy).1
             }
         }
     }
@@ -124,7 +124,7 @@ final class BadRecordTests: XCTestCase {
             for policy in BadRecordPolicy.allCases {
                 o.policy = policy
                 ioAssertThrows(try PreferenceData.load(path, tokenizer: tok, eos: 0, options: o), path, "no records: nothing to do")
-                ioAssertThrows(try SFTData.load(path, tokenizer: tok, template: .plain, eos: 0, maxLength: 8, policy: policy), path, "no records: nothing to do")
+                ioAssertThrows(try SFTData.load(path, tokenizer: tok, chat: .forced(.plain), eos: 0, maxLength: 8, policy: policy), path, "no records: nothing to do")
                 ioAssertThrows(try ScoreInput.load(path, tokenizer: tok, eos: 0, preference: o, label: nil), path, "no records: nothing to do")
             }
         }

@@ -50,7 +50,7 @@ final class FuzzCorpusTests: XCTestCase {
         let tok = FuzzSeeds.tokenizer
         replay("jsonl", readers: [
             ("PreferenceData", { _ = try PreferenceData.load($0, tokenizer: tok, eos: 0, options: PreferenceLoadOptions()) }),
-            ("SFTData", { _ = try SFTData.load($0, tokenizer: tok, template: .plain, eos: 0, maxLength: 64, policy: .fail) }),
+            ("SFTData", { _ = try SFTData.load($0, tokenizer: tok, chat: .forced(.plain), eos: 0, maxLength: 64, policy: .fail) }),
             ("ScoreInput", { _ = try ScoreInput.load($0, tokenizer: tok, eos: 0, preference: PreferenceLoadOptions(), label: nil) }),
         ])
     }

@@ -50,7 +50,7 @@ final class FuzzTests: XCTestCase {
         try fuzz("sft", ext: "jsonl", seeds: FuzzSeeds.sftFiles, cases: 800) { path in
             for policy in BadRecordPolicy.allCases {
                 do {
-                    _ = try SFTData.load(path, tokenizer: tok, template: .chatml, eos: 0, maxLength: 16, policy: policy)
+                    _ = try SFTData.load(path, tokenizer: tok, chat: .forced(.chatml), eos: 0, maxLength: 16, policy: policy)
                 } catch let e as PrefkitError where policy == .fail && e.message.contains(path) { continue }
             }
         }

@@ -30,7 +30,8 @@ final class GenerationEndToEndTests: XCTestCase {
         let out = tmp + "/generations.jsonl.zst"
         var reports = 0
         let s = try GenerateJob(modelPath: m, promptsPath: prompts, outPath: out, options: o).run { _ in reports += 1 }
-        XCTAssertEqual(s.sequences, 6); XCTAssertEqual(s.template, .chatml)
+        XCTAssertEqual(s.sequences, 6)
+        XCTAssertTrue(s.template.hasPrefix("text+jinja:"), "strings as text, conversations through the model's chat template: \(s.template)")
         XCTAssertEqual(reports, 2, "one progress report per batch")
         let head = [UInt8](FileManager.default.contents(atPath: out)!.prefix(4))
         XCTAssertEqual(head, [0x28, 0xB5, 0x2F, 0xFD], "zstd frame")
@@ -60,7 +61,7 @@ final class GenerationEndToEndTests: XCTestCase {
         var o = GenerationOptions()
         o.sampling = SamplingConfig(temperature: 0); o.maxNewTokens = 12
         let out = tmp + "/g.jsonl"
-        _ = try GenerateJob(modelPath: m, promptsPath: prompts, outPath: out, template: .chatml, options: o).run()
+        _ = try GenerateJob(modelPath: m, promptsPath: prompts, outPath: out, chat: .forced(.chatml), options: o).run()
         let r = try JSONL.readAll(out)[0].record
         let tok = try Tokenizer(path: m + "/tokenizer.json")
         XCTAssertEqual(tok.encode(PromptTemplate.chatml.formatPrompt("Tell me a story.")), ints(g["prompt_ids"]))

@@ -44,7 +44,7 @@ final class ParquetTests: XCTestCase {
     func testPreferenceDataFromParquet() throws {
         let tok = FuzzSeeds.tokenizer
         var o = PreferenceLoadOptions()
-        o.template = .chatml
+        o.chat = .forced(.chatml)
         o.policy = .skip
         let (fromJSONL, r1) = try PreferenceData.load(dir + "/expected.jsonl", tokenizer: tok, eos: 0, options: o)
         let (fromParquet, r2) = try PreferenceData.load(dir + "/prefs-snappy-v2-dict.parquet", tokenizer: tok, eos: 0, options: o)
@@ -86,14 +86,14 @@ final class ParquetTests: XCTestCase {
         XCTAssertEqual(ktoP.count, 7)
         XCTAssertEqual(ktoP.map(\.completion), ktoJ.map(\.completion))
         XCTAssertEqual(ktoP.map(\.desirable), ktoJ.map(\.desirable))
-        let (sftP, _) = try SFTData.load(dir + "/sft.parquet", tokenizer: tok, template: .chatml, eos: 0, maxLength: 64, policy: .fail)
-        let (sftJ, _) = try SFTData.load(dir + "/sft.jsonl", tokenizer: tok, template: .chatml, eos: 0, maxLength: 64, policy: .fail)
+        let (sftP, _) = try SFTData.load(dir + "/sft.parquet", tokenizer: tok, chat: .forced(.chatml), eos: 0, maxLength: 64, policy: .fail)
+        let (sftJ, _) = try SFTData.load(dir + "/sft.jsonl", tokenizer: tok, chat: .forced(.chatml), eos: 0, maxLength: 64, policy: .fail)
         XCTAssertEqual(sftP.count, 6)
         XCTAssertEqual(sftP.map(\.completion), sftJ.map(\.completion))
         XCTAssertEqual(sftP.map(\.prompt), sftJ.map(\.prompt))
-        let promptsP = try PromptRecord.readAll(dir + "/prompts.parquet", template: .plain)
-        let promptsJ = try PromptRecord.readAll(dir + "/prompts.jsonl", template: .plain)
-        XCTAssertEqual(promptsP.map(\.record.text), promptsJ.map(\.record.text))
+        let promptsP = try PromptRecord.readAll(dir + "/prompts.parquet")
+        let promptsJ = try PromptRecord.readAll(dir + "/prompts.jsonl")
+        XCTAssertEqual(promptsP.map(\.record.prompt), promptsJ.map(\.record.prompt))
         XCTAssertEqual(promptsP.map { $0.record.id.stringValue }, ["p0", "p1", "p2", "p3"])
     }
 }

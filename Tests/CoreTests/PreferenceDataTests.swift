@@ -40,11 +40,14 @@ final class PreferenceDataTests: XCTestCase {
             #"{"prompt":"p","response_0":"r0","response_1":"r1","better_response_id":1,"safer_response_id":0}"#,
         ])
         var o = PreferenceLoadOptions()
-        o.template = .chatml
+        o.chat = .forced(.chatml)
         let (pairs, _) = try PreferenceData.load(path, tokenizer: tok, eos: 1823, options: o)
         XCTAssertEqual(pairs.count, 4)
         XCTAssertEqual(pairs[0].margin, 0.5); XCTAssertEqual(pairs[0].goldChosen, 1); XCTAssertEqual(pairs[0].goldRejected, -1)
-        XCTAssertEqual(pairs[0].promptText, "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
+        // promptText is the prompt as written (a conversation's contents); the ids carry the template.
+        XCTAssertEqual(pairs[0].promptText, "Hi")
+        let head = tok.encode("<|im_start|>user\nHi<|im_end|>")
+        XCTAssertEqual(Array(pairs[0].prompt.prefix(head.count)), head)
         XCTAssertEqual(pairs[1].promptText, pairs[0].promptText)
         XCTAssertEqual(pairs[1].chosenText, "a")
         XCTAssertEqual(pairs[2].promptText, "\n\nHuman: hi\n\nAssistant: go")
@@ -56,7 +59,7 @@ final class PreferenceDataTests: XCTestCase {
     }
 
     func testSharedPrefixKeepsSpaceWithResponses() {
-        let (p, a, b) = PreferenceData.splitSharedPrefix("Q: x A: yes please", "Q: x A: no")
+        let (p, a, b) = RecordFormats.splitSharedPrefix("Q: x A: yes please", "Q: x A: no")
         XCTAssertEqual(p, "Q: x A:"); XCTAssertEqual(a, " yes please"); XCTAssertEqual(b, " no")
     }
 

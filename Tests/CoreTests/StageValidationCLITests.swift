@@ -30,7 +30,7 @@ final class StageValidationCLITests: XCTestCase {
             ("sft-train", ["--model", tmp + "/m", "--init-config", "nano", "--data", tmp + "/d.jsonl", "--out", out], "exactly one of"),
             ("sft-train", ["--model", tmp + "/m", "--vocab-size", "512", "--data", tmp + "/d.jsonl", "--out", out], "--vocab-size sizes the BPE"),
             ("generate", ["--model", tmp + "/m", "--prompts", tmp + "/p.jsonl", "--out", out, "--weights-dtype", "f64"], "'f64' is invalid"),
-            ("generate", ["--model", tmp + "/m", "--prompts", tmp + "/p.jsonl", "--out", out, "--template", "llama"], "'llama' is invalid"),
+            ("generate", ["--model", tmp + "/m", "--prompts", tmp + "/p.jsonl", "--out", out, "--template", "llama"], "llama: no such chat template file"),
         ]
         for (stage, args, words) in cases {
             let (rc, log) = try StageCLI.run(stage, args)

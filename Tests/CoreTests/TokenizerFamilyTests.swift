@@ -100,12 +100,15 @@ final class TokenizerSpecialTokenDataTests: XCTestCase {
         let pair = try XCTUnwrap(pairs.first)
         XCTAssertEqual(pair.prompt, [bos] + tok.encode("Hello world"))
         XCTAssertEqual(pair.prompt, tok.encode("Hello world", addSpecialTokens: true))
-        XCTAssertEqual(pair.chosen, tok.encode(" the dog") + [eos])
+        // TRL 1.16: prompt + completion tokenized whole, eos text appended.
+        let eosText = try XCTUnwrap(tok.token(eos))
+        XCTAssertEqual(pair.prompt + pair.chosen, tok.encode("Hello world the dog" + eosText, addSpecialTokens: true))
+        XCTAssertEqual(pair.chosen.last, eos)
         XCTAssertFalse(pair.chosen.contains(bos))
 
         let sftPath = dir + "/sft.jsonl"
         try Data(#"{"text": "Hello world"}"#.utf8).write(to: URL(fileURLWithPath: sftPath))
-        let (examples, _) = try SFTData.load(sftPath, tokenizer: tok, template: .plain, eos: eos, maxLength: 64, policy: .fail)
+        let (examples, _) = try SFTData.load(sftPath, tokenizer: tok, chat: .forced(.plain), eos: eos, maxLength: 64, policy: .fail)
         XCTAssertEqual(examples.first?.prompt, [bos])
         XCTAssertEqual(examples.first?.completion, tok.encode("Hello world") + [eos])
     }

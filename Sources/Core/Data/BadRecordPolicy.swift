@@ -6,13 +6,37 @@ public enum BadRecordPolicy: String, CaseIterable { case fail, skip }
 public struct DataReport: CustomStringConvertible {
     public var records = 0, used = 0, skipped = 0, truncated = 0, droppedTooLong = 0
     public var firstProblem: String? = nil
+    /// Records whose tokenized prompt is not a prefix of the tokenized prompt + completion
+    /// (TRL mode), and the first such prompt's left-out end, decoded.
+    public var promptTailsDropped = 0
+    public var firstDroppedPromptTail: String? = nil
+    /// Said once when a built-in template stood in for a missing chat template.
+    public var templateNote: String? = nil
     public init() {}
     public var description: String {
         var s = "\(used) of \(records) records used"
         if truncated > 0 { s += ", \(truncated) truncated to the length limit" }
         if droppedTooLong > 0 { s += ", \(droppedTooLong) dropped as too long (over the length limit, or nothing left after truncation)" }
         if skipped > 0 { s += ", \(skipped) bad records skipped (first: \(firstProblem ?? "?"))" }
+        if promptTailsDropped > 0 {
+            // TRL's warning, once per file: the model trains on a context that differs from the
+            // one it is prompted with at inference.
+            s += "; in \(promptTailsDropped) records the tokenized prompt is not a prefix of the tokenized prompt + completion"
+                + " (tokens merge across the boundary, or the template renders the prompt alone differently): the completion"
+                + " starts where they diverge and the prompt's end is left out, as TRL does (first: \((firstDroppedPromptTail ?? "").debugDescription));"
+                + " end prompts on a token boundary to avoid it"
+        }
+        if let n = templateNote { s += "; " + n }
         return s
+    }
+
+    /// What tokenizing a record is worth saying (see SequenceEncoder): a prompt that lost its
+    /// tokenized end, a built-in template standing in for a missing chat template.
+    public mutating func noteEncoding(_ e: SequenceEncoder.Encoded, _ encoder: SequenceEncoder) {
+        if e.usedFallback { templateNote = encoder.chat.fallbackNote }
+        guard !e.droppedPrompt.isEmpty else { return }
+        promptTailsDropped += 1
+        if firstDroppedPromptTail == nil { firstDroppedPromptTail = encoder.tokenizer.decode(e.droppedPrompt) }
     }
 
     /// Applies the policy to a problem found at file:line.

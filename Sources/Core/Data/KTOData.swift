@@ -8,31 +8,46 @@ public struct KTOExample {
 }
 
 public enum KTOData {
+    /// Reads {"prompt","completion","label"} records, or preference records (any shape
+    /// PreferenceData reads), each pair unpaired first as TRL's unpair_preference_dataset does,
+    /// so each example is tokenized on its own.
     public static func load(_ path: String, tokenizer: Tokenizer, eos: Int,
                             options o: PreferenceLoadOptions) throws -> ([KTOExample], DataReport) {
         let first = try JSONL.firstRecord(path).record.map(o.columns.applyOrKeep)
-        if let f = first, f["label"] == nil {
-            // Pairs: each becomes one desirable and one undesirable example.
-            let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
-            let ex = pairs.flatMap { p in
-                [KTOExample(prompt: p.prompt, completion: p.chosen, desirable: true, source: p.source),
-                 KTOExample(prompt: p.prompt, completion: p.rejected, desirable: false, source: p.source)]
-            }
-            return (ex, report)
-        }
+        let unpaired = first.map(RecordFormats.isUnpaired) ?? true
+        let encoder = try o.encoder(tokenizer, eos: eos)
         var out: [KTOExample] = []
         var report = DataReport()
         try report.forEachRecord(path, policy: o.policy, columns: o.columns) { line, here, r, report in
-            guard let p = RecordText.prompt(r["prompt"], template: o.template), let c = RecordText.completion(r["completion"]),
-                  let label = r["label"]?.boolValue else {
-                try report.bad(here, "expected {\"prompt\",\"completion\",\"label\": true|false}", policy: o.policy); return
+            var examples: [(prompt: ChatText, completion: ChatText, desirable: Bool)] = []
+            if unpaired {
+                switch RecordFormats.unpaired(r) {
+                case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
+                case .success(let e): examples = [e]
+                }
+            } else {
+                switch RecordFormats.preference(r, format: o.format, preference: o.preference) {
+                case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
+                case .success(let t): examples = [(t.prompt, t.chosen, true), (t.prompt, t.rejected, false)]
+                }
             }
-            if c.isEmpty { try report.bad(here, "empty \"completion\"", policy: o.policy); return }
-            var ids = tokenizer.encode(c)
-            if ids.last != eos { ids.append(eos) }
-            guard let cut = o.truncation.apply(prompt: tokenizer.encodePrompt(p), completion: ids) else { report.droppedTooLong += 1; return }
-            if cut.cut { report.truncated += 1 }
-            out.append(KTOExample(prompt: cut.prompt, completion: cut.completion, desirable: label, source: here))
+            var kept: [KTOExample] = []
+            for e in examples {
+                if e.completion.completionText.isEmpty { try report.bad(here, "empty completion", policy: o.policy); return }
+                let encoded: SequenceEncoder.Encoded
+                do {
+                    encoded = try encoder.encode(prompt: e.prompt, completions: [e.completion])
+                } catch {
+                    try report.bad(here, "\(error)", policy: o.policy); return
+                }
+                report.noteEncoding(encoded, encoder)
+                guard let cut = o.truncation.apply(prompt: encoded.prompt, completion: encoded.completions[0]) else {
+                    report.droppedTooLong += 1; return
+                }
+                if cut.cut { report.truncated += 1 }
+                kept.append(KTOExample(prompt: cut.prompt, completion: cut.completion, desirable: e.desirable, source: here))
+            }
+            out += kept
             report.used += 1
         }
         try report.requireUsable(path, used: out.count)

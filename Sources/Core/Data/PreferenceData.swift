@@ -6,7 +6,11 @@ public enum PreferenceFormat: String, CaseIterable { case auto, trl, hh, pkuSafe
 
 public struct PreferenceLoadOptions {
     public var format: PreferenceFormat = .auto
-    public var template: PromptTemplate = .plain
+    /// How conversations (and, when forced, string prompts) become text: `--template`,
+    /// `--chat-template`, else the model's chat template.
+    public var chat = ChatChoice()
+    /// TRL 1.16's whole-sequence tokenization, or the prompt and completion apart.
+    public var tokenization: TokenizationMode = .trl
     public var truncation = TruncationOptions()
     /// PKU-SafeRLHF: which label decides.
     public var preference: PKUPreference = .better
@@ -15,6 +19,11 @@ public struct PreferenceLoadOptions {
     /// `--columns`: which of the file's columns fills each field.
     public var columns = ColumnMapping()
     public init() {}
+
+    /// The encoder these options ask for, with the template resolved against the tokenizer.
+    public func encoder(_ tokenizer: Tokenizer, eos: Int) throws -> SequenceEncoder {
+        SequenceEncoder(tokenizer: tokenizer, eos: eos, chat: try chat.format(for: tokenizer), mode: tokenization)
+    }
 }
 
 public enum PreferenceData {
@@ -23,19 +32,28 @@ public enum PreferenceData {
         var pairs: [PreferencePair] = []
         var report = DataReport()
         var firstLineOfId: [String: Int] = [:]
+        let encoder = try o.encoder(tokenizer, eos: eos)
         try report.forEachRecord(path, policy: o.policy, columns: o.columns) { line, here, rec, report in
             guard rec.objectValue != nil else { try report.bad(here, "expected a JSON object", policy: o.policy); return }
-            let parsed: (String, String, String)
-            switch recordTexts(rec, options: o) {
+            let texts: RecordFormats.PreferenceTexts
+            switch RecordFormats.preference(rec, format: o.format, preference: o.preference) {
             case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
-            case .success(let t): parsed = t
+            case .success(let t): texts = t
             }
-            let (p, c, r) = parsed
+            let c = texts.chosen.completionText, r = texts.rejected.completionText
             if c.isEmpty || r.isEmpty { try report.bad(here, "empty chosen or rejected response", policy: o.policy); return }
             if c == r { try report.bad(here, "chosen and rejected are the same text", policy: o.policy); return }
-            let pIds = tokenizer.encodePrompt(p)
-            func completion(_ s: String) -> [Int] { var ids = tokenizer.encode(s); if ids.last != eos { ids.append(eos) }; return ids }
-            let cIds = completion(c), rIds = completion(r)
+            let encoded: SequenceEncoder.Encoded
+            do {
+                encoded = try encoder.encode(prompt: texts.prompt, completions: [texts.chosen, texts.rejected])
+            } catch {
+                try report.bad(here, "\(error)", policy: o.policy); return
+            }
+            report.noteEncoding(encoded, encoder)
+            let pIds = encoded.prompt, cIds = encoded.completions[0], rIds = encoded.completions[1]
+            if cIds.isEmpty || rIds.isEmpty {
+                try report.bad(here, "a completion adds no tokens after the prompt", policy: o.policy); return
+            }
             let longest = pIds.count + max(cIds.count, rIds.count)
             if o.truncation.dropLong, let ml = o.truncation.maxLength, longest > ml { report.droppedTooLong += 1; return }
             guard let tc = o.truncation.apply(prompt: pIds, completion: cIds),
@@ -56,68 +74,15 @@ public enum PreferenceData {
             firstLineOfId[id] = line
             // Chosen and rejected share the prompt; keep the shorter cut so both see the same one.
             let prompt = tc.prompt.count <= tr.prompt.count ? tc.prompt : tr.prompt
-            pairs.append(PreferencePair(
-                id: id, source: here, promptText: p, chosenText: c, rejectedText: r,
+            var pair = PreferencePair(
+                id: id, source: here, promptText: texts.prompt.plainText, chosenText: c, rejectedText: r,
                 prompt: prompt, chosen: tc.completion, rejected: tr.completion, margin: margin,
-                goldChosen: rec["gold_chosen"]?.doubleValue, goldRejected: rec["gold_rejected"]?.doubleValue))
+                goldChosen: rec["gold_chosen"]?.doubleValue, goldRejected: rec["gold_rejected"]?.doubleValue)
+            pair.conversational = texts.prompt.isConversation
+            pairs.append(pair)
             report.used += 1
         }
         try report.requireUsable(path, used: pairs.count)
         return (pairs, report)
     }
-
-    /// (prompt rendered with the template, chosen, rejected) of one record.
-    static func recordTexts(_ rec: JSONValue, options o: PreferenceLoadOptions) -> Result<(String, String, String), TextError> {
-        let fmt: PreferenceFormat
-        if o.format != .auto { fmt = o.format }
-        else if rec["response_0"] != nil { fmt = .pkuSafeRLHF }
-        else if rec["prompt"] == nil && rec["chosen"] != nil { fmt = .hh }
-        else { fmt = .trl }
-        switch fmt {
-        case .trl, .auto:
-            guard let p = RecordText.prompt(rec["prompt"], template: o.template) else {
-                return .failure(TextError("\"prompt\" is missing or not a string / message list"))
-            }
-            guard let c = RecordText.completion(rec["chosen"]), let r = RecordText.completion(rec["rejected"]) else {
-                return .failure(TextError("\"chosen\" and \"rejected\" must be strings or message lists"))
-            }
-            return .success((p, c, r))
-        case .hh:
-            if let cm = RecordText.messages(rec["chosen"]), let rm = RecordText.messages(rec["rejected"]) {
-                var k = 0
-                while k < min(cm.count, rm.count) - 1 && cm[k] == rm[k] { k += 1 }
-                guard k > 0, cm.count > k, rm.count > k else { return .failure(TextError("chosen and rejected share no prompt turns")) }
-                let prompt = o.template.formatMessages(Array(cm[0..<k]), addGenerationPrompt: true)
-                return .success((prompt, cm[k...].map(\.content).joined(), rm[k...].map(\.content).joined()))
-            }
-            guard let c = rec["chosen"]?.stringValue, let r = rec["rejected"]?.stringValue else {
-                return .failure(TextError("\"chosen\" and \"rejected\" must be strings (implicit-prompt format)"))
-            }
-            let (p, cc, rr) = splitSharedPrefix(c, r)
-            guard !p.isEmpty else { return .failure(TextError("chosen and rejected share no prefix to use as the prompt")) }
-            return .success((p, cc, rr))
-        case .pkuSafeRLHF:
-            guard let p = rec["prompt"]?.stringValue, let a = rec["response_0"]?.stringValue, let b = rec["response_1"]?.stringValue else {
-                return .failure(TextError("PKU-SafeRLHF needs string \"prompt\", \"response_0\", \"response_1\""))
-            }
-            let key = o.preference.labelKey
-            guard let which = rec[key]?.intValue, which == 0 || which == 1 else {
-                return .failure(TextError("\"\(key)\" must be 0 or 1"))
-            }
-            return .success((o.template.formatPrompt(p), which == 0 ? a : b, which == 0 ? b : a))
-        }
-    }
-
-    /// TRL's extract_prompt: the longest common prefix is the prompt; a space right before
-    /// the first difference stays with the responses.
-    public static func splitSharedPrefix(_ a: String, _ b: String) -> (String, String, String) {
-        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
-        var i = 0
-        while i < min(x.count, y.count) && x[i] == y[i] { i += 1 }
-        if i > 0 && i < min(x.count, y.count) && x[i - 1] == " " { i -= 1 }
-        func s(_ v: ArraySlice<Unicode.Scalar>) -> String { var t = ""; t.unicodeScalars.append(contentsOf: v); return t }
-        return (s(x[0..<i]), s(x[i...]), s(y[i...]))
-    }
-
-    public struct TextError: Error { public let message: String; init(_ m: String) { message = m } }
 }

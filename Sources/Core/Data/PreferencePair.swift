@@ -7,6 +7,8 @@ public struct PreferencePair {
     public var prompt: [Int], chosen: [Int], rejected: [Int]
     public var margin: Double?
     public var goldChosen: Double?, goldRejected: Double?
+    /// The prompt was a conversation, rendered by a chat template.
+    public var conversational = false
 
     public init(id: String, source: String, promptText: String, chosenText: String, rejectedText: String,
                 prompt: [Int], chosen: [Int], rejected: [Int], margin: Double? = nil,

@@ -11,33 +11,33 @@ public struct SFTExample {
 }
 
 public enum SFTData {
-    /// Reads {"prompt","completion"}, {"text"} (every token scored) or {"messages"} (the last
-    /// assistant turn is the completion). Sequences over maxLength keep their start.
-    public static func load(_ path: String, tokenizer: Tokenizer, template: PromptTemplate, eos: Int,
-                            maxLength: Int, policy: BadRecordPolicy, columns: ColumnMapping = ColumnMapping()) throws -> ([SFTExample], DataReport) {
+    /// Reads {"prompt","completion"}, {"text"} or {"messages"}, tokenized by `encoder` as TRL's
+    /// SFTTrainer does: prompt-completion data scores the completion (after the common
+    /// prefix); "text" scores every token; "messages" through a chat template scores the whole
+    /// conversation (TRL's default, assistant_only_loss off). With a built-in template, or
+    /// `--tokenization separate`, the last assistant turn of "messages" is the completion.
+    /// Sequences over maxLength keep their start.
+    public static func load(_ path: String, encoder: SequenceEncoder, maxLength: Int, policy: BadRecordPolicy,
+                            columns: ColumnMapping = ColumnMapping()) throws -> ([SFTExample], DataReport) {
         var out: [SFTExample] = []
         var report = DataReport()
         try report.forEachRecord(path, policy: policy, columns: columns) { line, here, rec, report in
+            let texts: RecordFormats.SFTTexts
+            switch RecordFormats.sft(rec) {
+            case .failure(let why): try report.bad(here, why.message, policy: policy); return
+            case .success(let t): texts = t
+            }
             var prompt: [Int] = [], completion: [Int] = []
-            if let text = rec["text"]?.stringValue {
-                if text.isEmpty { try report.bad(here, "empty \"text\"", policy: policy); return }
-                // A BOS the tokenizer adds is context, not a scored token.
-                prompt = tokenizer.specialPrefix
-                completion = tokenizer.encode(text) + [eos]
-            } else if let msgs = RecordText.messages(rec["messages"]) {
-                guard let last = msgs.last, last.role == "assistant", msgs.count >= 2 else {
-                    try report.bad(here, "\"messages\" must end with an assistant turn after at least one other", policy: policy); return
+            do {
+                switch try split(texts, encoder: encoder) {
+                case .failure(let why): try report.bad(here, why.message, policy: policy); return
+                case .success(let e):
+                    report.noteEncoding(e, encoder)
+                    prompt = e.prompt
+                    completion = e.completions[0]
                 }
-                if last.content.isEmpty { try report.bad(here, "empty last assistant turn", policy: policy); return }
-                prompt = tokenizer.encodePrompt(template.formatMessages(Array(msgs.dropLast()), addGenerationPrompt: true))
-                completion = tokenizer.encode(last.content) + [eos]
-            } else if let p = RecordText.prompt(rec["prompt"], template: template), let c = RecordText.completion(rec["completion"]) {
-                if c.isEmpty { try report.bad(here, "empty \"completion\"", policy: policy); return }
-                prompt = tokenizer.encodePrompt(p)
-                completion = tokenizer.encode(c) + [eos]
-            } else {
-                try report.bad(here, "expected {\"prompt\",\"completion\"}, {\"text\"} or {\"messages\"} with string values", policy: policy)
-                return
+            } catch {
+                try report.bad(here, "\(error)", policy: policy); return
             }
             if prompt.count + completion.count > maxLength {
                 report.truncated += 1
@@ -49,5 +49,45 @@ public enum SFTData {
         }
         try report.requireUsable(path, used: out.count)
         return (out, report)
+    }
+
+    /// With the template resolved against `tokenizer` (`chat`: `--template`/`--chat-template`).
+    public static func load(_ path: String, tokenizer: Tokenizer, chat: ChatChoice = ChatChoice(),
+                            tokenization: TokenizationMode = .trl, eos: Int, maxLength: Int, policy: BadRecordPolicy,
+                            columns: ColumnMapping = ColumnMapping()) throws -> ([SFTExample], DataReport) {
+        let encoder = SequenceEncoder(tokenizer: tokenizer, eos: eos, chat: try chat.format(for: tokenizer), mode: tokenization)
+        return try load(path, encoder: encoder, maxLength: maxLength, policy: policy, columns: columns)
+    }
+
+    /// (context, targets) of one record.
+    static func split(_ texts: RecordFormats.SFTTexts,
+                      encoder: SequenceEncoder) throws -> Result<SequenceEncoder.Encoded, RecordFormats.RecordError> {
+        let trl = encoder.mode == .trl
+        switch texts {
+        case .text(let text):
+            if text.isEmpty { return .failure(RecordFormats.RecordError("empty \"text\"")) }
+            // A BOS the tokenizer adds is context, not a scored token.
+            let prefix = encoder.tokenizer.specialPrefix
+            if trl, let whole = try encoder.wholeSequence(.text(text)) {
+                let context = whole.starts(with: prefix) ? prefix : []
+                return .success(.init(prompt: context, completions: [Array(whole[context.count...])], droppedPrompt: []))
+            }
+            return .success(.init(prompt: prefix, completions: [encoder.tokenizer.encode(text) + [encoder.eos]], droppedPrompt: []))
+        case .messages(let msgs):
+            if trl, let whole = try encoder.wholeSequence(.conversation(msgs)) {
+                if whole.count < 2 { return .failure(RecordFormats.RecordError("\"messages\" render to fewer than 2 tokens")) }
+                return .success(.init(prompt: [], completions: [whole], droppedPrompt: []))
+            }
+            guard let last = msgs.last, last.role == "assistant", msgs.count >= 2 else {
+                return .failure(RecordFormats.RecordError("\"messages\" must end with an assistant turn after at least one other"))
+            }
+            if last.content.isEmpty { return .failure(RecordFormats.RecordError("empty last assistant turn")) }
+            return .success(try encoder.encode(prompt: .conversation(Array(msgs.dropLast())), completions: [.text(last.content)]))
+        case .promptCompletion(let p, let c):
+            if c.completionText.isEmpty { return .failure(RecordFormats.RecordError("empty \"completion\"")) }
+            let e = try encoder.encode(prompt: p, completions: [c])
+            if e.completions[0].isEmpty { return .failure(RecordFormats.RecordError("the completion adds no tokens after the prompt")) }
+            return .success(e)
+        }
     }
 }

@@ -35,7 +35,7 @@ public enum ScoreInput {
         let (unmapped, hasLines) = try JSONL.firstRecord(path)
         let first = unmapped.map(o.columns.applyOrKeep)
         guard hasLines else { throw PrefkitError("\(path): no records: nothing to do") }
-        if let f = first, f["response"] == nil && (f["chosen"] != nil || f["rejected"] != nil || f["response_0"] != nil) {
+        if let f = first, RecordFormats.isPreference(f) {
             let (pairs, report) = try PreferenceData.load(path, tokenizer: tokenizer, eos: eos, options: o)
             var out: [ScoreSample] = []
             for (k, p) in pairs.enumerated() {
@@ -50,8 +50,8 @@ public enum ScoreInput {
             }
             return (out, .pairs, report)
         }
-        return try generations(path, tokenizer: tokenizer, eos: eos, truncation: o.truncation, policy: o.policy,
-                               template: o.template, label: label ?? "generated", columns: o.columns)
+        return try generations(path, encoder: try o.encoder(tokenizer, eos: eos), truncation: o.truncation, policy: o.policy,
+                               label: label ?? "generated", columns: o.columns)
     }
 
     /// A JSON list of token ids, or nil when it is not one.
@@ -66,29 +66,38 @@ public enum ScoreInput {
         return ids
     }
 
-    static func generations(_ path: String, tokenizer: Tokenizer, eos: Int, truncation: TruncationOptions,
-                            policy: BadRecordPolicy, template: PromptTemplate, label: String,
+    /// Generations are scored as the reward model was trained: prompt + response through the
+    /// same encoder (a conversational prompt takes the response as the assistant's turn).
+    static func generations(_ path: String, encoder: SequenceEncoder, truncation: TruncationOptions,
+                            policy: BadRecordPolicy, label: String,
                             columns: ColumnMapping) throws -> ([ScoreSample], ScoreInputKind, DataReport) {
         var out: [ScoreSample] = []
         var report = DataReport()
         try report.forEachRecord(path, policy: policy, columns: columns) { line, here, rec, report in
-            guard let rendered = RecordText.prompt(rec["prompt"], template: template), let response = rec["response"]?.stringValue else {
-                try report.bad(here, "expected {\"prompt\",\"response\"} strings (generations) or chosen/rejected (preference data)", policy: policy)
-                return
+            let texts: (prompt: ChatText, response: String)
+            switch RecordFormats.generation(rec) {
+            case .failure(let why): try report.bad(here, why.message, policy: policy); return
+            case .success(let t): texts = t
             }
+            let response = texts.response
             var gold: Double? = nil
             if let g = rec["gold"], !g.isNull {
                 guard let v = g.doubleValue else { try report.bad(here, "\"gold\" must be a number", policy: policy); return }
                 gold = v
             }
-            // The reward model was trained on prompt + response + eos; score the same shape.
-            var r = tokenizer.encode(response)
-            if r.last != eos { r.append(eos) }
-            let prompt = rec["prompt"]?.stringValue ?? (RecordText.messages(rec["prompt"]) ?? []).map(\.content).joined(separator: "\n")
-            guard let cut = truncation.apply(prompt: tokenizer.encodePrompt(rendered), completion: r) else {
+            let encoded: SequenceEncoder.Encoded
+            do {
+                encoded = try encoder.encode(prompt: texts.prompt, completions: [.text(response)])
+            } catch {
+                try report.bad(here, "\(error)", policy: policy); return
+            }
+            report.noteEncoding(encoded, encoder)
+            let r = encoded.completions[0]
+            guard let cut = truncation.apply(prompt: encoded.prompt, completion: r) else {
                 report.droppedTooLong += 1; return
             }
             if cut.cut { report.truncated += 1 }
+            let prompt = texts.prompt.plainText
             let id = rec["id"]?.stringValue ?? rec["id"]?.intValue.map(String.init) ?? String(line)
             var sample = ScoreSample(id: id, prompt: prompt, response: response, label: label,
                                      tokens: cut.prompt + cut.completion, gold: gold, goldChosen: nil, goldRejected: nil, pair: nil)

@@ -8,17 +8,17 @@ public struct GenerateJob {
     public var modelPath: String
     public var promptsPath: String
     public var outPath: String
-    /// nil: the template the model was trained with (its prefkit.json), else chatml when the
-    /// tokenizer has <|im_start|>, else plain.
-    public var template: PromptTemplate?
+    /// `--template`, `--chat-template`; with no `--template`, the template the model was
+    /// trained with when its prefkit.json records a forced one, else TRL's rule (ChatChoice).
+    public var chat: ChatChoice
     public var options: GenerationOptions
     /// `--columns`: which column of the prompts file is the prompt (or messages, id).
     public var columns = ColumnMapping()
 
-    public init(modelPath: String, promptsPath: String, outPath: String, template: PromptTemplate? = nil,
+    public init(modelPath: String, promptsPath: String, outPath: String, chat: ChatChoice = ChatChoice(),
                 options: GenerationOptions = GenerationOptions()) {
         self.modelPath = modelPath; self.promptsPath = promptsPath; self.outPath = outPath
-        self.template = template; self.options = options
+        self.chat = chat; self.options = options
     }
 
     public struct Progress {
@@ -28,7 +28,10 @@ public struct GenerateJob {
 
     public struct Summary {
         public let prompts: Int, sequences: Int, newTokens: Int, seconds: Double
-        public let template: PromptTemplate
+        /// How prompts were formatted (ChatFormat.identity).
+        public let template: String
+        /// Set when a built-in template stood in for a missing chat template.
+        public let templateNote: String?
         public let finishCounts: [FinishReason: Int]
         public var tokensPerSecond: Double { seconds > 0 ? Double(newTokens) / seconds : 0 }
     }
@@ -39,13 +42,25 @@ public struct GenerateJob {
     public func run(progress: (Progress) -> Void = { _ in }) throws -> Summary {
         try options.validate()
         let dir = try ModelDirectory.load(modelPath)
-        let trained = (Provenance.read(dir.path)?["template"] as? String).flatMap(PromptTemplate.init(rawValue:))
-        let tmpl = template ?? trained ?? (dir.tokenizer.tokenId("<|im_start|>") != nil ? .chatml : .plain)
-        let records = try PromptRecord.readAll(promptsPath, template: tmpl, columns: columns)
+        var choice = chat
+        if choice.template == nil && choice.chatTemplateFile == nil {
+            choice.template = ChatChoice.recorded(Provenance.read(dir.path)?["template"] as? String)
+        }
+        let format = try choice.format(for: dir.tokenizer)
+        // Generation needs only prompt ids, which both tokenization modes form alike.
+        let encoder = SequenceEncoder(tokenizer: dir.tokenizer, eos: dir.eosTokenId, chat: format, mode: .trl)
+        let records = try PromptRecord.readAll(promptsPath, columns: columns)
         var ids: [[Int]] = []
+        var usedFallback = false
         for (line, r) in records {
-            let t = dir.tokenizer.encodePrompt(r.text)
+            let t: [Int]
+            do {
+                t = try encoder.promptIds(r.chat)
+            } catch {
+                throw PrefkitError("\(promptsPath):\(line): \(error)")
+            }
             if t.isEmpty { throw PrefkitError("\(promptsPath):\(line): the prompt renders to no tokens") }
+            usedFallback = usedFallback || r.chat.isConversation
             ids.append(t)
         }
         let generator = try Generator(dir, options: options)
@@ -69,7 +84,8 @@ public struct GenerateJob {
             throw error
         }
         return Summary(prompts: records.count, sequences: records.count * options.samplesPerPrompt, newTokens: tokens,
-                       seconds: elapsed(), template: tmpl, finishCounts: finish)
+                       seconds: elapsed(), template: format.identity,
+                       templateNote: usedFallback ? format.fallbackNote : nil, finishCounts: finish)
     }
 
     func record(_ p: PromptRecord, _ g: GeneratedSequence, promptIds: [Int]) -> JSONValue {

@@ -67,16 +67,27 @@ public struct ModelDirectory {
                           maxLength: model.config.maxPositionEmbeddings, to: dir)
     }
 
-    /// tokenizer.json plus the tokenizer_config.json that tells transformers its eos and pad.
+    /// tokenizer.json plus the tokenizer_config.json that tells transformers its eos and pad,
+    /// and the chat template the tokenizer came with (or a stage set), so transformers and
+    /// `generate` render prompts as training did.
     public static func saveTokenizer(_ tokenizer: Tokenizer, eosTokenId: Int, padTokenId: Int, maxLength: Int,
                                      to dir: String) throws {
         try ArtifactFile.writeAtomically(dir + "/tokenizer.json", bytes: tokenizer.jsonData(), compress: false)
-        let tc: [String: Any] = [
-            "tokenizer_class": "PreTrainedTokenizerFast",
-            "eos_token": tokenizer.token(eosTokenId) ?? "", "pad_token": tokenizer.token(padTokenId) ?? "",
-            "model_max_length": maxLength, "clean_up_tokenization_spaces": false,
-        ]
+        var tc: [String: Any] = tokenizer.settings.configMembers
+        tc["tokenizer_class"] = "PreTrainedTokenizerFast"
+        tc["eos_token"] = tokenizer.token(eosTokenId) ?? ""
+        tc["pad_token"] = tokenizer.token(padTokenId) ?? ""
+        tc["model_max_length"] = maxLength
+        tc["clean_up_tokenization_spaces"] = false
         let data = try JSONSerialization.data(withJSONObject: tc, options: [.prettyPrinted, .sortedKeys])
         try ArtifactFile.writeAtomically(dir + "/tokenizer_config.json", bytes: [UInt8](data), compress: false)
+        let templateFile = dir + "/chat_template.jinja"
+        if let t = tokenizer.settings.chatTemplate, tokenizer.settings.chatTemplateInFile {
+            try ArtifactFile.writeAtomically(templateFile, bytes: Array(t.utf8), compress: false)
+        } else if FileManager.default.fileExists(atPath: templateFile) {
+            // A template left from an earlier write of this directory would take priority
+            // over the one in tokenizer_config.json.
+            try FileManager.default.removeItem(atPath: templateFile)
+        }
     }
 }

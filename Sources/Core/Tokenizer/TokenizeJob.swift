@@ -6,11 +6,11 @@ public struct TokenizeJob {
     public let tokenizer: Tokenizer
     /// As `tokenizer(text)` (true) or `tokenizer(text, add_special_tokens=False)`.
     public let addSpecialTokens: Bool
-    /// Renders `messages` records; the default is ChatML when the vocabulary has its
-    /// tokens, else plain, as `generate` chooses.
-    public let template: PromptTemplate
+    /// Renders `messages` records: the model's chat template unless `--template` or
+    /// `--chat-template` says otherwise (ChatChoice).
+    public let chat: ChatFormat
 
-    public init(modelDir: String, addSpecialTokens: Bool, template: PromptTemplate?) throws {
+    public init(modelDir: String, addSpecialTokens: Bool, chat choice: ChatChoice = ChatChoice()) throws {
         let path = modelDir + "/tokenizer.json"
         guard FileManager.default.fileExists(atPath: path) else {
             throw PrefkitError("\(modelDir): no tokenizer.json (tokenize needs only that file, and tokenizer_config.json where present)")
@@ -18,25 +18,29 @@ public struct TokenizeJob {
         let tok = try Tokenizer(path: path)
         self.tokenizer = tok
         self.addSpecialTokens = addSpecialTokens
-        self.template = template ?? (tok.tokenId("<|im_start|>") != nil ? .chatml : .plain)
+        self.chat = try choice.format(for: tok)
     }
 
     /// `{"id","ids","tokens"}` for one text.
     public func record(id: JSONValue, text: String) -> JSONValue {
-        let ids = tokenizer.encode(text, addSpecialTokens: addSpecialTokens)
+        record(id: id, ids: tokenizer.encode(text, addSpecialTokens: addSpecialTokens))
+    }
+
+    func record(id: JSONValue, ids: [Int]) -> JSONValue {
         let tokens = ids.map { JSONValue.string(tokenizer.token($0) ?? "") }
         return .object([("id", id), ("ids", .array(ids.map { .number(Double($0)) })), ("tokens", .array(tokens))])
     }
 
-    /// The text of a `{"id","text"}` or `{"id","messages"}` record, or why not.
-    public func text(of record: JSONValue) -> String? {
+    /// The ids of a `{"id","text"}` or `{"id","messages"}` record, or nil when it is neither.
+    /// A conversation is tokenized as apply_chat_template(messages, tokenize=True) does: a
+    /// Jinja template writes its own special tokens, so none are added.
+    public func ids(of record: JSONValue) throws -> [Int]? {
         if let t = record["text"]?.stringValue {
-            return t
+            return tokenizer.encode(t, addSpecialTokens: addSpecialTokens)
         }
-        if let messages = RecordText.messages(record["messages"]), !messages.isEmpty {
-            return template.formatMessages(messages, addGenerationPrompt: false)
-        }
-        return nil
+        guard case .conversation(let messages)? = ChatText(record["messages"]) else { return nil }
+        let text = try chat.renderer.render(messages, addGenerationPrompt: false)
+        return tokenizer.encode(text, addSpecialTokens: addSpecialTokens && !chat.renderer.rendersSpecialTokens)
     }
 
     /// Tokenizes every record of `data` into `out` (written atomically); returns the
@@ -47,14 +51,14 @@ public struct TokenizeJob {
         var tokens = 0
         do {
             try JSONL.forEachRecord(data) { line, rec in
-                guard rec.objectValue != nil, let text = text(of: rec) else {
+                guard rec.objectValue != nil, let ids = try ids(of: rec) else {
                     throw PrefkitError("\(data):\(line): expected {\"id\",\"text\"} or {\"id\",\"messages\": [{\"role\",\"content\"}]} with string values")
                 }
                 let id = rec["id"] ?? .number(Double(line))
                 guard id.stringValue != nil || id.intValue != nil else {
                     throw PrefkitError("\(data):\(line): \"id\" must be a string or an integer")
                 }
-                let r = record(id: id, text: text)
+                let r = record(id: id, ids: ids)
                 tokens += r["ids"]?.arrayValue?.count ?? 0
                 records += 1
                 try writer.append(r)

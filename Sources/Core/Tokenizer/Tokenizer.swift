@@ -20,6 +20,9 @@ public final class Tokenizer {
     public let specialPrefix: [Int]
     public private(set) var eosTokenId: Int?
     public private(set) var padTokenId: Int?
+    /// The chat template and special-token names from beside tokenizer.json, carried to
+    /// the model directories a stage writes.
+    public var settings = TokenizerSettings()
 
     /// Loads tokenizer.json; eos/pad come from a tokenizer_config.json beside it, if
     /// any, and so does a transformers class whose pipeline replaces the file's
@@ -33,6 +36,7 @@ public final class Tokenizer {
         TransformersClassPipeline.apply(tokenizerConfigPath: configPath, to: &config)
         try self.init(config: config, source: path)
         applySpecials(fromConfig: configPath)
+        settings = try TokenizerSettings.read(directory: (path as NSString).deletingLastPathComponent)
     }
 
     /// `source` names the data in error messages (usually its path).

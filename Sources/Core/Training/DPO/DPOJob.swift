@@ -92,8 +92,17 @@ public struct DPOJob {
 
     /// Everything that changes the reference sums of tokenized pairs, for the digests of
     /// precomputed reference log-probs (precompute-ref and training must agree).
-    public static func referenceSettings(_ data: PreferenceLoadOptions, ldAlpha: Double?) -> String {
-        data.settingsDescription + " ld_alpha=\(ldAlpha.map { String($0) } ?? "none")"
+    /// Where a template rendered the prompts (conversations, or a template forced onto
+    /// strings), the template resolved against the tokenizer counts too, so that an edited
+    /// chat template makes the digests differ; string data used as text does not depend on it.
+    public static func referenceSettings(_ data: PreferenceLoadOptions, ldAlpha: Double?, tokenizer: Tokenizer,
+                                         pairs: [PreferencePair]) throws -> String {
+        var s = data.settingsDescription
+        let format = try data.chat.format(for: tokenizer)
+        if format.wrapsStrings || pairs.contains(where: \.conversational) {
+            s += " format=\(format.identity)"
+        }
+        return s + " ld_alpha=\(ldAlpha.map { String($0) } ?? "none")"
     }
 
     /// What the run ended with, for the stage's last line.
@@ -133,6 +142,8 @@ public struct DPOJob {
             baseDigest = Digest.ofFloats(md.model.params.ptr, count: md.model.params.count)
             dataDigest = try Digest.ofFile(job.dataPath)
             adapter = job.lora.map { LoRAAdapter(config: $0, model: md.model.config, seed: job.training.seed) }
+            // A template file trained with travels with the model written.
+            try job.data.chat.apply(to: md.tokenizer)
         }
     }
 
@@ -211,7 +222,7 @@ public struct DPOJob {
     /// model (--ref-model, else the starting policy, which is the reference before training).
     func precomputedReference(_ path: String, _ s: Setup, pairs: [PreferencePair],
                               evalPairs: [PreferencePair]) throws -> ReferenceSource {
-        let settings = Self.referenceSettings(data, ldAlpha: ldAlpha)
+        let settings = try Self.referenceSettings(data, ldAlpha: ldAlpha, tokenizer: s.md.tokenizer, pairs: pairs + evalPairs)
         var refModel: Transformer? = nil
         var refDigest = s.baseDigest
         if refModelPath != nil {
@@ -313,7 +324,8 @@ public struct DPOJob {
         p["stage"] = "dpo-train"
         p["parent"] = absoluteModelPath
         p["parent_digest"] = s.baseDigest
-        p["template"] = data.template.rawValue
+        p["template"] = data.chat.recorded
+        p["tokenization"] = data.tokenization.rawValue
         p["data"] = dataPath
         p["data_digest"] = s.dataDigest
         p["lora"] = adapter.map { ["r": $0.config.rank, "alpha": $0.config.alpha, "dropout": $0.config.dropout] as [String: Any] } ?? NSNull()

@@ -44,12 +44,13 @@ public struct PrecomputeRefJob {
         }
         let engine = CausalLMEngine(model: md.model, training: false)
         let progress = Progress(label: "pairs", total: pairs.count + evalPairs.count, interactive: interactive, quiet: quiet)
-        let settings = DPOJob.referenceSettings(data, ldAlpha: ldAlpha)
+        let settings = try DPOJob.referenceSettings(data, ldAlpha: ldAlpha, tokenizer: md.tokenizer, pairs: pairs + evalPairs)
         let train = ReferenceLogps.compute(engine: engine, pairs: pairs, batchSize: batchSize, ldAlpha: ldAlpha,
                                            sharePrompt: sharePrompt, progress: progress)
         var ref = ReferenceLogps(train: train, dataDigest: try ReferenceLogps.dataDigest(file: dataPath, settings: settings),
                                  modelDigest: Digest.ofFloats(md.model.params.ptr, count: md.model.params.count))
-        var meta = ["model": modelPath, "data": dataPath, "template": data.template.rawValue]
+        var meta = ["model": modelPath, "data": dataPath, "template": data.chat.description,
+                    "tokenization": data.tokenization.rawValue]
         if let e = evalDataPath {
             ref.eval = ReferenceLogps.compute(engine: engine, pairs: evalPairs, batchSize: batchSize, ldAlpha: ldAlpha,
                                               sharePrompt: sharePrompt,

@@ -1,0 +1,130 @@
+import Core
+import Foundation
+import XCTest
+
+/// Tokenization as TRL 1.16 does it, checked against TRL's own DPOTrainer
+/// (Tests/Fixtures/trl-tokenization, made by tools/fixtures/make_trl_tokenization_fixtures.py):
+/// three checkpoints (qwen2, gemma3, llama 3.1 tiny) and tokenizers (no BOS; SentencePiece-style with BOS; byte-level with BOS) with their chat
+/// templates, on string pairs (prompts ending in a space, prompts whose last token merges with
+/// the completion) and conversational pairs.
+final class TRLTokenizationTests: XCTestCase {
+    static let cases = ["qwen2", "gemma3", "llama3"]
+    var tmp = ""
+
+    override func setUpWithError() throws {
+        tmp = NSTemporaryDirectory() + "prefkit-trltok-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: tmp)
+    }
+
+    var fixtures: String { fixturesDir() + "/trl-tokenization" }
+
+    func expected() throws -> JSONValue {
+        try JSONValue.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: fixtures + "/expected.json"))))
+    }
+
+    /// The case's model directory as the fixture script assembled it: a tiny checkpoint's
+    /// weights, the case's tokenizer files and chat template.
+    func modelDir(_ name: String, expected e: JSONValue) throws -> String {
+        let fm = FileManager.default
+        let dir = tmp + "/" + name
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for f in ["config.json", "model.safetensors"] {
+            try fm.createSymbolicLink(atPath: dir + "/" + f, withDestinationPath: fixturesDir() + "/" + (e["cases"]?[name]?["weights"]?.stringValue ?? "") + "/" + f)
+        }
+        let tokDir = fixturesDir() + "/" + (e["cases"]?[name]?["tokenizer"]?.stringValue ?? "")
+        for f in ["tokenizer.json", "tokenizer_config.json"] {
+            try fm.copyItem(atPath: tokDir + "/" + f, toPath: dir + "/" + f)
+        }
+        try fm.copyItem(atPath: fixtures + "/\(name).jinja", toPath: dir + "/chat_template.jinja")
+        return dir
+    }
+
+    func kwargs(_ name: String, _ e: JSONValue) -> [(String, JSONValue)] {
+        e["cases"]?[name]?["chat_template_kwargs"]?.objectValue ?? []
+    }
+
+    func ints(_ v: JSONValue?) -> [Int] {
+        (v?.arrayValue ?? []).compactMap(\.intValue)
+    }
+
+    /// Our ids equal TRL's, record by record: prompt (the common prefix), chosen, rejected.
+    func testPairsTokenizeAsTRL() throws {
+        let e = try expected()
+        for name in Self.cases {
+            let md = try ModelDirectory.load(try modelDir(name, expected: e))
+            for kind in ["plain", "chat"] {
+                var o = PreferenceLoadOptions()
+                o.chat.templateKwargs = kwargs(name, e)
+                let path = fixtures + "/\(name)-\(kind).jsonl"
+                let (pairs, report) = try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
+                let want = e["cases"]?[name]?[kind]?.arrayValue ?? []
+                XCTAssertEqual(pairs.count, want.count, "\(name) \(kind)")
+                var dropped = 0
+                for (p, w) in zip(pairs, want) {
+                    let at = "\(name) \(kind) \(p.id)"
+                    XCTAssertEqual(p.id, w["id"]?.stringValue, at)
+                    XCTAssertEqual(p.prompt, ints(w["prompt_ids"]), at + " prompt")
+                    XCTAssertEqual(p.chosen, ints(w["chosen_ids"]), at + " chosen")
+                    XCTAssertEqual(p.rejected, ints(w["rejected_ids"]), at + " rejected")
+                    if (w["prompt_tail_dropped"]?.intValue ?? 0) > 0 { dropped += 1 }
+                }
+                XCTAssertEqual(report.promptTailsDropped, dropped, "\(name) \(kind): prompts whose tokenized end TRL leaves out")
+                if dropped > 0 {
+                    XCTAssertTrue(report.description.contains("not a prefix"), report.description)
+                }
+            }
+        }
+    }
+
+    /// `dpo-train precompute-ref` log-probs equal TRL's precomputed reference log-probs.
+    func testPrecomputeRefMatchesTRL() throws {
+        let e = try expected()
+        var worst = 0.0
+        for name in Self.cases {
+            let dir = try modelDir(name, expected: e)
+            for kind in ["plain", "chat"] {
+                let out = tmp + "/\(name)-\(kind).safetensors"
+                var args = ["precompute-ref", "--model", dir, "--data", fixtures + "/\(name)-\(kind).jsonl", "--out", out, "--quiet"]
+                let kw = kwargs(name, e)
+                if !kw.isEmpty { args += ["--chat-template-kwargs", JSONValue.object(kw).serialized()] }
+                let (rc, log) = try StageCLI.run("dpo-train", args)
+                XCTAssertEqual(rc, 0, log)
+                let f = try SafetensorsFile(path: out)
+                let chosen = try f.floats("ref_chosen_logps"), rejected = try f.floats("ref_rejected_logps")
+                let want = e["cases"]?[name]?[kind]?.arrayValue ?? []
+                XCTAssertEqual(chosen.count, want.count)
+                for (i, w) in want.enumerated() where i < chosen.count {
+                    for (got, key) in [(chosen[i], "ref_chosen_logps"), (rejected[i], "ref_rejected_logps")] {
+                        let ref = w[key]?.doubleValue ?? .nan
+                        let rel = abs(Double(got) - ref) / max(abs(ref), 1e-6)
+                        worst = max(worst, rel)
+                        XCTAssertLessThan(rel, 1e-4, "\(name) \(kind) \(w["id"]?.stringValue ?? "") \(key): \(got) vs TRL \(ref)")
+                    }
+                }
+            }
+        }
+        print("precompute-ref vs TRL 1.16 reference log-probs: largest relative error \(worst)")
+    }
+
+    /// `--tokenization separate` tokenizes prompt and completion apart: the merging prompt then
+    /// keeps its whole tokenized prompt, and the digest of precomputed log-probs differs.
+    func testSeparateTokenizationDiffersWhereTokensMerge() throws {
+        let e = try expected()
+        let md = try ModelDirectory.load(try modelDir("qwen2", expected: e))
+        let path = fixtures + "/qwen2-plain.jsonl"
+        var o = PreferenceLoadOptions()
+        let (whole, _) = try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
+        o.tokenization = .separate
+        let (apart, report) = try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
+        XCTAssertEqual(report.promptTailsDropped, 0)
+        let merge = try XCTUnwrap(zip(whole, apart).first { $0.0.id == "merge" })
+        XCTAssertEqual(merge.1.prompt, md.tokenizer.encodePrompt("The capital of France is Par"))
+        XCTAssertNotEqual(merge.0.prompt + merge.0.chosen, merge.1.prompt + merge.1.chosen)
+        XCTAssertEqual(merge.1.chosen.last, md.eosTokenId)
+        XCTAssertNotEqual(PreferenceLoadOptions().settingsDescription, o.settingsDescription)
+    }
+}
