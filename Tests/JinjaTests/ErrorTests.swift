@@ -54,7 +54,7 @@ final class ErrorTests: XCTestCase {
         XCTAssertNotNil(error("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"))
         XCTAssertNotNil(error("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"))
         XCTAssertNotNil(error("{{ 'x' * 100000000 }}"))
-        XCTAssertNotNil(error(String(repeating: "(", count: 10000) + "1" + String(repeating: ")", count: 10000)))
+        XCTAssertNotNil(error("{{ " + String(repeating: "(", count: 10000) + "1" + String(repeating: ")", count: 10000) + " }}"))
         XCTAssertNotNil(error(String(repeating: "{% if true %}", count: 1000)))
         XCTAssertNotNil(error("{{ " + String(repeating: "not ", count: 5000) + "x }}"))
         XCTAssertNotNil(error("{{ " + String(repeating: "-", count: 5000) + "1 }}"))
