@@ -42,8 +42,8 @@ public struct ChatTemplateRenderer: Sendable {
         for (k, v) in specialTokens { ctx[k] = .string(v) }
         for (k, v) in extra { ctx[k] = v }
         ctx["messages"] = .array(messages.map(ChatTemplateRenderer.normalize))
-        ctx["tools"] = tools.map { .array($0) } ?? .none
-        ctx["documents"] = documents.map { .array($0) } ?? .none
+        ctx["tools"] = tools.map { JinjaValue.array($0) } ?? JinjaValue.none
+        ctx["documents"] = documents.map { JinjaValue.array($0) } ?? JinjaValue.none
         ctx["add_generation_prompt"] = .bool(addGenerationPrompt)
         return ctx
     }

@@ -113,9 +113,7 @@ enum Methods {
             return .array(parts.map { .string($0) })
         case "splitlines":
             _ = try args.bind(name, [])
-            var lines = s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            if lines.last == "" { lines.removeLast() }
-            return .array(lines.map { .string($0) })
+            return .array(pySplitLines(s).map { .string($0) })
         case "replace":
             let a = try args.bind(name, ["old", "new", "count"])
             guard let o = a[0], let n = a[1] else { throw ValueError("replace expected at least 2 arguments") }
