@@ -7,7 +7,8 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prefkit-bench",
         abstract: "Throughput benchmarks against the sgemm ceiling measured in the same run.",
-        subcommands: [Run.self, OneCase.self, GemmShapes.self, ParquetRead.self, TokenizerSpeed.self])
+        subcommands: [Run.self, OneCase.self, GemmShapes.self, ParquetRead.self, TokenizerSpeed.self,
+                      MPIAllreduce.self, MPIDPO.self])
 }
 
 struct Run: ParsableCommand {
