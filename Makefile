@@ -10,6 +10,7 @@ CASES ?=
 
 # The whole story on the embedded synthetic task: `make pipeline` (QUICK=1 for a small run).
 # Stage variables (LOSS, BETA, SEED, RUN, *_ARGS) pass through to pipelines/demo.mk.
+# NP=2 runs every training and inference stage as 2 MPI ranks (mpirun; --batch-size is per rank).
 pipeline: build
 	@start=$$(date +%s); $(MAKE) --no-print-directory -f pipelines/demo.mk demo START=$$start
 
@@ -43,10 +44,13 @@ rm-score: build
 tokenize: build
 	$(BIN)/tokenize --model $(MODEL) $(if $(DATA),--data $(DATA) --out $(OUT),--text "$(TEXT)") $(TOKENIZE_ARGS)
 
+# Open MPI (mpirun, libmpi.so.40) for multi-rank runs and their tests: the stages load it at run
+# time only under a launcher (README, "More than one process"), so the build does not need it.
 deps:
-	@if ! pkg-config --exists openblas libzstd zlib 2>/dev/null; then \
-		echo "installing libopenblas-dev libzstd-dev zlib1g-dev pkg-config"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev libzstd-dev zlib1g-dev pkg-config >/dev/null; \
+	@if ! pkg-config --exists openblas libzstd zlib ompi-c 2>/dev/null || ! command -v mpirun >/dev/null; then \
+		echo "installing libopenblas-dev libzstd-dev zlib1g-dev pkg-config openmpi-bin libopenmpi-dev"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev libzstd-dev zlib1g-dev pkg-config \
+			openmpi-bin libopenmpi-dev >/dev/null; \
 	fi
 
 build: deps

@@ -5,6 +5,12 @@
 
 BIN   ?= .build/release
 RUN   ?= runs/demo
+# NP > 1: training and inference stages run as NP MPI ranks (--batch-size is per rank, so the
+# global batch is NP × it). As root, mpirun needs --allow-run-as-root; --oversubscribe lets NP
+# exceed the cores (each rank then takes cores / NP threads).
+NP    ?= 1
+MPIRUN_ARGS ?= --oversubscribe $(if $(filter 0,$(shell id -u)),--allow-run-as-root,)
+RANKS := $(if $(filter-out 1,$(NP)),mpirun -np $(NP) $(MPIRUN_ARGS) ,)
 SEED  ?= 1
 DATA  := $(RUN)/data
 
@@ -37,37 +43,37 @@ $(DATA)/task.json:
 	$(BIN)/synth-data --task reviews --seed $(SEED) --out $(DATA) $(SYNTH_ARGS)
 
 $(RUN)/sft/model.safetensors: $(DATA)/task.json
-	$(BIN)/sft-train --data $(DATA)/sft.jsonl.zst --out $(RUN)/sft $(SFT_ARGS) $(COMMON_TRAIN)
+	$(RANKS)$(BIN)/sft-train --data $(DATA)/sft.jsonl.zst --out $(RUN)/sft $(SFT_ARGS) $(COMMON_TRAIN)
 
 $(RUN)/rm/model.safetensors: $(RUN)/sft/model.safetensors
-	$(BIN)/rm-train --model $(RUN)/sft --data $(DATA)/train_prefs.jsonl.zst --eval-data $(DATA)/test_prefs.jsonl.zst \
+	$(RANKS)$(BIN)/rm-train --model $(RUN)/sft --data $(DATA)/train_prefs.jsonl.zst --eval-data $(DATA)/test_prefs.jsonl.zst \
 		--out $(RUN)/rm $(RM_ARGS) $(COMMON_TRAIN)
 
 $(RUN)/rm_test_scores.jsonl.zst: $(RUN)/rm/model.safetensors
-	$(BIN)/rm-score --model $(RUN)/rm --data $(DATA)/test_prefs.jsonl.zst --out $@ --summary $(RUN)/rm_test_summary.json --quiet
+	$(RANKS)$(BIN)/rm-score --model $(RUN)/rm --data $(DATA)/test_prefs.jsonl.zst --out $@ --summary $(RUN)/rm_test_summary.json --quiet
 
 $(RUN)/ref_logps.safetensors.zst: $(RUN)/sft/model.safetensors
-	$(BIN)/dpo-train precompute-ref --model $(RUN)/sft --data $(DATA)/train_prefs.jsonl.zst --eval-data $(DATA)/test_prefs.jsonl.zst \
+	$(RANKS)$(BIN)/dpo-train precompute-ref --model $(RUN)/sft --data $(DATA)/train_prefs.jsonl.zst --eval-data $(DATA)/test_prefs.jsonl.zst \
 		--max-length 128 --out $@ --quiet
 
 # Evaluated on the test pairs; --eval-generate samples eval prompts during training and scores
 # them with the reward model and gold (the report's curves of reward and KL over steps).
 $(RUN)/dpo/prefkit.json: $(RUN)/ref_logps.safetensors.zst $(RUN)/rm/model.safetensors
-	$(BIN)/dpo-train --model $(RUN)/sft --ref-logps $< --data $(DATA)/train_prefs.jsonl.zst --out $(RUN)/dpo \
+	$(RANKS)$(BIN)/dpo-train --model $(RUN)/sft --ref-logps $< --data $(DATA)/train_prefs.jsonl.zst --out $(RUN)/dpo \
 		--eval-data $(DATA)/test_prefs.jsonl.zst --reward-model $(RUN)/rm --gold reviews $(DPO_EVAL) \
 		--loss-type $(LOSS) $(if $(BETA),--beta $(BETA),) $(DPO_ARGS) $(COMMON_TRAIN)
 
 $(RUN)/gen_base.jsonl.zst: $(RUN)/sft/model.safetensors
-	$(BIN)/generate --model $(RUN)/sft --prompts $(DATA)/eval_prompts.jsonl.zst --out $@ $(GEN_ARGS) $(GEN_COMMON)
+	$(RANKS)$(BIN)/generate --model $(RUN)/sft --prompts $(DATA)/eval_prompts.jsonl.zst --out $@ $(GEN_ARGS) $(GEN_COMMON)
 
 $(RUN)/gen_dpo.jsonl.zst: $(RUN)/dpo/prefkit.json
-	$(BIN)/generate --model $(RUN)/dpo --prompts $(DATA)/eval_prompts.jsonl.zst --out $@ $(GEN_ARGS) $(GEN_COMMON)
+	$(RANKS)$(BIN)/generate --model $(RUN)/dpo --prompts $(DATA)/eval_prompts.jsonl.zst --out $@ $(GEN_ARGS) $(GEN_COMMON)
 
 # Scored by the reward model and gold, with each sample's log-ratio against the SFT model (KL).
 POLICY_base = $(RUN)/sft
 POLICY_dpo  = $(RUN)/dpo
 $(RUN)/scores_%.jsonl.zst: $(RUN)/gen_%.jsonl.zst $(RUN)/rm/model.safetensors
-	$(BIN)/rm-score --model $(RUN)/rm --data $< --gold reviews --label $* --policy $(POLICY_$*) --reference $(RUN)/sft \
+	$(RANKS)$(BIN)/rm-score --model $(RUN)/rm --data $< --gold reviews --label $* --policy $(POLICY_$*) --reference $(RUN)/sft \
 		--out $@ --summary $(RUN)/summary_$*.json --quiet
 
 $(RUN)/compare.html: $(RUN)/scores_base.jsonl.zst $(RUN)/scores_dpo.jsonl.zst

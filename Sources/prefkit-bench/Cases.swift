@@ -22,7 +22,7 @@ enum Cases {
                       "rm_tiny", "score_05b", "dpo_tiny_full", "dpo_tiny_lora",
                       "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_precomputed",
                       "dpo_05b_lora_L256", "dpo_05b_lora_L1024", "dpo_05b_lora_L2048", "dpo_05b_lora_L4096", "dpo_05b_full_L1024",
-                      "dpo_05b_lora_shared"]
+                      "dpo_05b_lora_shared", "allreduce_05b", "dpo_tiny_full_np2"]
 
     static func run(_ name: String, ceiling: Double) throws -> CaseResult {
         switch name {
@@ -53,6 +53,8 @@ enum Cases {
             return DPOCases.train(name, .qwen05b, pairs: 1, lora: false, reference: .separate, iterations: 1,
                                   ceiling: ceiling, prompt: 512, response: 512, checkpointing: true)
         case "dpo_05b_lora_shared": return DPOCases.shared(name, ceiling: ceiling)
+        case "allreduce_05b": return try MPICases.allreduce(name, ceiling: ceiling)
+        case "dpo_tiny_full_np2": return try MPICases.dpoNp2(name, ceiling: ceiling)
         default: throw BenchError("unknown case \(name); known: \(all.joined(separator: ", "))")
         }
     }

@@ -7,7 +7,8 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prefkit-bench",
         abstract: "Throughput benchmarks against the sgemm ceiling measured in the same run.",
-        subcommands: [Run.self, OneCase.self, GemmShapes.self, ParquetRead.self, TokenizerSpeed.self])
+        subcommands: [Run.self, OneCase.self, GemmShapes.self, ParquetRead.self, TokenizerSpeed.self,
+                      MPIAllreduce.self, MPIDPO.self])
 }
 
 struct Run: ParsableCommand {
@@ -47,6 +48,13 @@ struct Run: ParsableCommand {
             print(pad(n, 26) + pad(obj["shape"] as? String ?? "", 13) + pad(obj["batch"] as? String ?? "", 11)
                   + String(format: "%10.1f %10.1f %8.0f%% %10.1f %12.0f", d("tokens_per_s"), d("gflops"),
                            100 * d("gflops") / ceiling, d("forward_tokens_per_s"), d("peak_rss_mb")))
+            if obj["allreduce_s"] != nil {
+                print(String(repeating: " ", count: 26) + String(format: "all-reduce of %.2f GB: %.2f s, %.2f GB/s", d("gradient_gb"), d("allreduce_s"), d("allreduce_gbps")))
+            }
+            if obj["np2_over_np1"] != nil {
+                print(String(repeating: " ", count: 26) + String(format: "2 ranks x 1 thread %.0f tokens/s, 1 rank x %.0f threads %.0f tokens/s (%.2fx); all-reduce %.3f s/step",
+                                                               d("np2_tokens_per_s"), d("np1_threads"), d("np1_tokens_per_s"), d("np2_over_np1"), d("np2_allreduce_s_per_step")))
+            }
             if obj["weights_gbps"] != nil {
                 print(String(repeating: " ", count: 26) + String(format: "weights read at %.1f GB/s", d("weights_gbps")))
             }

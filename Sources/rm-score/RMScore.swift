@@ -74,17 +74,25 @@ struct Score: ParsableCommand {
                 for i in samples.indices { samples[i].gold = g(samples[i].prompt, samples[i].response) }
             }
             let engine = RewardEngine(model: md.model, training: false)
-            let progress = Progress(label: "scored", total: samples.count, interactive: isInteractive, quiet: quiet)
             let shared = !noSharePrompt && kind == .pairs && RewardScoring.sharesPrompts(samples)
-            var scores = shared
-                ? RewardScoring.pairScores(engine, samples: samples, batchSize: batchSize, progress: progress)
-                : RewardScoring.scores(engine, sequences: samples.map(\.tokens), batchSize: batchSize, progress: progress)
-            if let n = norm { scores = scores.map { ($0 - n.mean) / n.std } }
-            progress.finish("scored \(samples.count) samples")
-            var kl: [Double]? = nil
+            // Several ranks: each scores a block of whole batches (of every batching below), rank 0 writes.
+            let ranks = Ranks.world
+            let part = ranks.shard(samples.count, unit: Ranks.commonUnit(batchSize, 2 * max(1, batchSize / 2)))
+            let mine = Array(samples[part])
+            let progress = Progress(label: "scored", total: mine.count, interactive: isInteractive, quiet: quiet)
+            let localScores = shared
+                ? RewardScoring.pairScores(engine, samples: mine, batchSize: batchSize, progress: progress)
+                : RewardScoring.scores(engine, sequences: mine.map(\.tokens), batchSize: batchSize, progress: progress)
+            progress.finish("scored \(mine.count) samples")
+            var localKL: [Double]? = nil
             if let p = policy, let r = reference {
-                kl = try PolicyKL.logRatios(samples, policy: p, reference: r, data: data, batchSize: batchSize, quiet: quiet)
+                localKL = try PolicyKL.logRatios(mine, policy: p, reference: r, data: data, batchSize: batchSize, quiet: quiet)
             }
+            let gatheredScores = try ranks.gatherInOrder(localScores)
+            let gatheredKL = try localKL.map { try ranks.gatherInOrder($0) }
+            guard var scores = gatheredScores else { return }
+            if let n = norm { scores = scores.map { ($0 - n.mean) / n.std } }
+            let kl = gatheredKL.flatMap { $0 }
             try ScoreOutput.write(out, samples: samples, scores: scores, kl: kl)
             let summaryPath = summary ?? ((out as NSString).deletingLastPathComponent.isEmpty ? "summary.json"
                                          : (out as NSString).deletingLastPathComponent + "/summary.json")

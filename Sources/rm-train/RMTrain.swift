@@ -80,6 +80,7 @@ struct RMTrain: ParsableCommand {
             trainer.identity = ["data_digest": dataDigest, "parent": dir, "objective": "reward", "lora_r": String(lora.loraR),
                                 "center_rewards_coefficient": String(centerRewardsCoefficient)]
             let steps = try trainer.run()
+            guard trainer.ranks.isRoot else { return }  // rank 0 scores the statistics and writes the model
             if !opts.quiet { FileHandleStderr.write("scoring the \(pairs.count) training pairs for normalisation statistics\n") }
             let stats = objective.rewardStatistics(pairs)
             var final: [String: Any] = ["steps": steps, "final_metrics": trainer.lastMetrics, "data_report": report.description,

@@ -82,6 +82,7 @@ struct SFTTrain: ParsableCommand {
             let trainer = Trainer(objective: objective, options: opts)
             trainer.identity = ["data_digest": dataDigest, "parent": parent]
             let steps = try trainer.run()
+            guard trainer.ranks.isRoot else { return }  // rank 0 writes the model
             var final: [String: Any] = ["steps": steps, "final_metrics": trainer.lastMetrics, "data_report": report.description]
             if let ev = trainer.lastEval { final["eval_metrics"] = ev }
             try objective.saveModel(to: opts.outDir, provenance: final)

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Jinja
+import Jinja
 
 /// Every render transformers produced for the fixture templates (renders.json, made by
 /// tools/fixtures/make_chat_template_fixtures.py) must come out byte for byte, and every
@@ -38,7 +38,7 @@ final class ChatTemplateFixtureTests: XCTestCase {
                     messages: conv["messages"].arrayValue, addGenerationPrompt: c["add_generation_prompt"].boolValue,
                     tools: tools, extra: extra, options: options)
                 if let error = c["error"].stringValue {
-                    XCTFail("\(label): expected error \(error), rendered \(pythonStringRepr(out))"); failed += 1; continue
+                    XCTFail("\(label): expected error \(error), rendered \(pyRepr(out))"); failed += 1; continue
                 }
                 let expected = c["expected"].stringValue ?? ""
                 if let diff = firstDifference(out, expected) {

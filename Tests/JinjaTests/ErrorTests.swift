@@ -1,5 +1,5 @@
 import XCTest
-@testable import Jinja
+import Jinja
 
 /// Errors name the template and line, and refuse unsupported constructs by name.
 final class ErrorTests: XCTestCase {
@@ -33,9 +33,9 @@ final class ErrorTests: XCTestCase {
             ("{# never closed", 1), ("{% break %}", 1), ("{{ x }", 1), ("{% foo %}", 1),
         ]
         for (source, line) in cases {
-            guard let e = error(source) else { XCTFail("\(pythonStringRepr(source)) should fail"); continue }
+            guard let e = error(source) else { XCTFail("\(pyRepr(source)) should fail"); continue }
             XCTAssertEqual(e.template, "chat_template.jinja")
-            XCTAssertEqual(e.line, line, "\(pythonStringRepr(source)): \(e)")
+            XCTAssertEqual(e.line, line, "\(pyRepr(source)): \(e)")
             XCTAssertEqual(e.kind, .syntax, "\(e)")
         }
     }

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Jinja
+import Jinja
 
 /// The hand-made templates of features.json: one construct, filter, test or method each,
 /// rendered by jinja2 in transformers' environment.
@@ -17,7 +17,7 @@ final class FeatureTests: XCTestCase {
                 let t = try JinjaTemplate(f["source"].stringValue ?? "", name: name + ".jinja")
                 let (out, spans) = try t.renderWithGenerationSpans(context, options: JinjaRenderOptions(now: fixtureDate))
                 guard let expected = f["expected"].stringValue else {
-                    XCTFail("\(name): expected error \(f["error"].pythonRepr), rendered \(pythonStringRepr(out))"); continue
+                    XCTFail("\(name): expected error \(f["error"].pythonRepr), rendered \(pyRepr(out))"); continue
                 }
                 if let diff = firstDifference(out, expected) { XCTFail("\(name): \(diff)"); continue }
                 if case .array(let want) = f["generation_spans"] {

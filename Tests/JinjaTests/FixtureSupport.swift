@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Jinja
+import Jinja
 
 /// Tests/Fixtures/chat_templates, found from this file's location so tests run from any directory.
 func chatTemplateFixturesDir() -> String {
@@ -46,9 +46,21 @@ func firstDifference(_ got: String, _ expected: String) -> String? {
     if i == g.count && i == e.count { return nil }
     func around(_ a: [Unicode.Scalar]) -> String {
         let lo = max(0, i - 40), hi = min(a.count, i + 40)
-        return pythonStringRepr(Methods.string(a[lo..<hi]))
+        return pyRepr(scalarString(a[lo..<hi]))
     }
     return "first difference at code point \(i) (lengths \(g.count) vs \(e.count))\n  got:      \(around(g))\n  expected: \(around(e))"
 }
 
 let fixtureDate = JinjaDate(year: 2026, month: 3, day: 5, hour: 14, minute: 7, second: 9)
+
+/// Python's repr of a string, as the failure messages print it.
+func pyRepr(_ s: String) -> String {
+    JinjaValue.string(s).pythonRepr
+}
+
+/// A String of exactly these Unicode scalars (Python's per-code-point view).
+func scalarString<C: Collection>(_ u: C) -> String where C.Element == Unicode.Scalar {
+    var s = ""
+    s.unicodeScalars.append(contentsOf: u)
+    return s
+}

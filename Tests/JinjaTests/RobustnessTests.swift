@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Jinja
+import Jinja
 
 /// Random mutations of the fixture templates (deleted, duplicated, swapped and inserted
 /// fragments, including Jinja syntax) must parse and render or throw JinjaError: never trap,
@@ -49,7 +49,7 @@ final class RobustnessTests: XCTestCase {
                     if u.count > 2 { let j = rng.below(u.count); u.swapAt(min(i, u.count - 1), j) }
                 }
             }
-            let source = Methods.string(u)
+            let source = scalarString(u)
             do {
                 let t = try JinjaTemplate(source, name: "mutant.jinja")
                 _ = try t.render(context, options: options)

@@ -64,6 +64,12 @@ public struct GenerateJob {
             ids.append(t)
         }
         let generator = try Generator(dir, options: options)
+        let note = usedFallback ? format.fallbackNote : nil
+        let ranks = Ranks.world
+        if ranks.isDistributed {
+            return try runSharded(generator, records: records, ids: ids, template: format.identity, templateNote: note,
+                                  ranks: ranks, progress: progress)
+        }
         let writer = try JSONLWriter(path: outPath)
         var done = 0, tokens = 0, finish: [FinishReason: Int] = [:]
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -84,8 +90,51 @@ public struct GenerateJob {
             throw error
         }
         return Summary(prompts: records.count, sequences: records.count * options.samplesPerPrompt, newTokens: tokens,
-                       seconds: elapsed(), template: format.identity,
-                       templateNote: usedFallback ? format.fallbackNote : nil, finishCounts: finish)
+                       seconds: elapsed(), template: format.identity, templateNote: note, finishCounts: finish)
+    }
+
+    /// Several ranks: each samples a block of prompts (whole batches), serializes its records,
+    /// and rank 0 writes all of them in input order: the file of a one-process run, byte for byte,
+    /// since each (prompt, sample) has its own seeded stream.
+    func runSharded(_ generator: Generator, records: [(line: Int, record: PromptRecord)], ids: [[Int]], template: String,
+                    templateNote: String?, ranks: Ranks, progress: (Progress) -> Void) throws -> Summary {
+        let s = options.samplesPerPrompt
+        let part = ranks.shard(records.count, unit: Ranks.commonUnit(options.batchSize, s) / s)
+        var lines: [UInt8] = [], done = 0
+        var counts: [String: Double] = [:]
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        try generator.generate(ids, only: part) { batch in
+            for g in batch {
+                record(records[g.promptIndex].record, g, promptIds: ids[g.promptIndex]).serialize(into: &lines)
+                lines.append(0x0A)
+                counts["tokens", default: 0] += Double(g.steps)
+                counts["finish." + g.finishReason.rawValue, default: 0] += 1
+                if g.sample == s - 1 { done += 1 }
+            }
+            progress(Progress(promptsDone: done, promptsTotal: part.count, newTokens: Int(counts["tokens"] ?? 0), seconds: elapsed()))
+        }
+        let all = try ranks.gatherInOrder(lines)
+        counts = try ranks.sum(counts)
+        if let all {
+            // One write per record, as the one-process writer does.
+            let writer = try ArtifactWriter(path: outPath)
+            do {
+                var start = 0
+                for (i, b) in all.enumerated() where b == 0x0A {
+                    try writer.write(Array(all[start...i]))
+                    start = i + 1
+                }
+                try writer.commit()
+            } catch {
+                writer.abort()
+                throw error
+            }
+        }
+        var finish: [FinishReason: Int] = [:]
+        for r in [FinishReason.eos, .stop, .length] { finish[r] = Int(counts["finish." + r.rawValue] ?? 0) }
+        return Summary(prompts: records.count, sequences: records.count * s, newTokens: Int(counts["tokens"] ?? 0),
+                       seconds: elapsed(), template: template, templateNote: templateNote, finishCounts: finish)
     }
 
     func record(_ p: PromptRecord, _ g: GeneratedSequence, promptIds: [Int]) -> JSONValue {

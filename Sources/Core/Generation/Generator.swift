@@ -30,11 +30,17 @@ public final class Generator {
     /// Calls `onBatch` with each batch's sequences, ordered by (prompt, sample); batches come
     /// in input order, so a caller can stream them to a file.
     public func generate(_ prompts: [[Int]], onBatch: ([GeneratedSequence]) throws -> Void) throws {
-        for (i, p) in prompts.enumerated() where p.isEmpty {
+        try generate(prompts, only: prompts.indices, onBatch: onBatch)
+    }
+
+    /// Only the prompts in `range` (one rank's block): each keeps its index in `prompts`, so its
+    /// random stream, and therefore its samples, are those of a run over all of them.
+    public func generate(_ prompts: [[Int]], only range: Range<Int>, onBatch: ([GeneratedSequence]) throws -> Void) throws {
+        for i in range where prompts[i].isEmpty {
             throw PrefkitError("prompt \(i) has no tokens")
         }
         let s = options.samplesPerPrompt
-        let items = (0..<(prompts.count * s)).map { (prompt: $0 / s, sample: $0 % s) }
+        let items = (range.lowerBound * s..<range.upperBound * s).map { (prompt: $0 / s, sample: $0 % s) }
         var start = 0
         while start < items.count {
             let batch = Array(items[start..<min(items.count, start + options.batchSize)])

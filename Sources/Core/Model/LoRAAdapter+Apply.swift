@@ -53,7 +53,8 @@ extension LoRAAdapter {
     /// Inverted-dropout mask (0 or 1/(1−p)) from (seed, step, layer, target): reproducible on resume.
     private func fillMask(_ m: UnsafeMutablePointer<Float>, count: Int, layer: Int, target: LoRATarget) {
         let tIndex = UInt64(LoRATarget.allCases.firstIndex(of: target)!)
-        var rng = SplitMix64(seed: dropoutSeed &* 0x9E37_79B9 &+ dropoutStep &* 1_000_003 &+ UInt64(layer) &* 31 &+ tIndex)
+        var rng = SplitMix64(seed: dropoutSeed &* 0x9E37_79B9 &+ dropoutStep &* 1_000_003 &+ UInt64(layer) &* 31 &+ tIndex
+                                   &+ dropoutRank &* 0x2545_F491_4F6C_DD1D)
         let p = Float(config.dropout), keep = 1 / (1 - p)
         for i in 0..<count { m[i] = rng.nextFloat() < p ? 0 : keep }
     }

@@ -18,6 +18,10 @@ public final class LoRAAdapter {
     /// Dropout masks come from (seed, step): the same step always drops the same units.
     public var dropoutSeed: UInt64 = 0
     public var dropoutStep: UInt64 = 0
+    /// Data-parallel rank: each rank draws its own masks (rank 0's are those of one process).
+    /// Masks are one stream per micro-batch, so N ranks with dropout match one process only in
+    /// distribution; with --lora-dropout 0 they match it to rounding.
+    public var dropoutRank: UInt64 = 0
 
     /// Floats after the adapters that train with them (a reward model's score head: PEFT's
     /// modules_to_save), at `extraOffset`.

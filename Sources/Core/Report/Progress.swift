@@ -8,7 +8,8 @@ public final class Progress {
     private var lastLen = 0
 
     public init(label: String, total: Int, interactive: Bool, every: Int = 0, quiet: Bool = false) {
-        self.label = label; self.total = total; self.interactive = interactive; self.quiet = quiet
+        // In a job of several ranks only rank 0 reports progress.
+        self.label = label; self.total = total; self.interactive = interactive; self.quiet = quiet || !Ranks.world.isRoot
         self.every = every > 0 ? every : max(1, total / 10)
     }
 

@@ -3,7 +3,9 @@ import Foundation
 /// A parallel-for over index ranges on a fixed number of workers (the machine's cores).
 /// Work is split into contiguous chunks so each worker touches its own rows.
 public enum Parallel {
-    public static let workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Under an MPI launcher the ranks on one machine share its cores (LaunchEnvironment).
+    public static let workers: Int = max(1, LaunchEnvironment.detect()?.threadsPerRank()
+                                             ?? ProcessInfo.processInfo.activeProcessorCount)
 
     /// Calls body(lo, hi) on disjoint sub-ranges covering 0..<count.
     /// Small jobs (count < minPerWorker * 2) run inline: thread hand-off would cost more.

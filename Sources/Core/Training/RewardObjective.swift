@@ -58,6 +58,7 @@ public final class RewardObjective: TrainObjective {
     public var trainGrads: FloatBuffer { lora?.grads ?? model.grads! }
     public var trainGroups: [AdamW.Group] { lora?.groups ?? AdamW.groups(for: model.layout) }
     public func willStep(_ step: Int) { lora?.dropoutStep = UInt64(step) }
+    public func willTrain(on ranks: Ranks) { lora?.dropoutRank = UInt64(ranks.rank) }
 
     /// Every token that goes through the model: the prompt twice, both responses.
     public func tokenCount(_ idx: [Int]) -> Int { idx.reduce(0) { $0 + pairs[$1].tokenCount } }

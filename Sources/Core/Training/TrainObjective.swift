@@ -16,6 +16,11 @@ public protocol TrainObjective: AnyObject {
     /// Forward + backward on a micro-batch; gradients accumulate into trainGrads.
     /// Returns metric contributions that add up over the step's micro-batches.
     func accumulate(_ indices: [Int], normalizer: Double) throws -> [String: Double]
+    /// This rank's share of a micro-batch (data-parallel training). Objectives whose loss only
+    /// sums per-example terms keep the default; those with batch-wide statistics override it.
+    func accumulate(_ shard: BatchShard, normalizer: Double) throws -> [String: Double]
+    /// Called once before training with the job's ranks (e.g. so each rank draws its own dropout masks).
+    func willTrain(on ranks: Ranks)
     /// Metrics on the evaluation set, or nil without one.
     func evaluate() throws -> [String: Double]?
     /// Writes the trained model (HF layout) into dir.
@@ -32,6 +37,10 @@ public protocol TrainObjective: AnyObject {
 }
 
 extension TrainObjective {
+    public func accumulate(_ shard: BatchShard, normalizer: Double) throws -> [String: Double] {
+        shard.local.isEmpty ? [:] : try accumulate(shard.indices, normalizer: normalizer)
+    }
+    public func willTrain(on ranks: Ranks) {}
     public func didRestore() {}
     public func didStep(_ step: Int) {}
     public func willStep(_ step: Int) {}

@@ -306,6 +306,8 @@ public struct DPOJob {
         let steps = try trainer.run()
         var final: [String: Any] = ["steps": steps, "final_metrics": trainer.lastMetrics, "data_report": report.description]
         if let ev = trainer.lastEval { final["eval_metrics"] = ev }
+        // Rank 0 writes the policy (the others hold the same weights).
+        guard trainer.ranks.isRoot else { return Result(steps: steps, metrics: trainer.lastMetrics, evalMetrics: nil) }
         try objective.saveModel(to: training.outDir, provenance: final)
         if merge, let a = s.adapter {
             a.merge(into: s.md.model)

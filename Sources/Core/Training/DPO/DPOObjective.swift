@@ -105,10 +105,16 @@ public final class DPOObjective: TrainObjective {
         }
     }
 
-    /// Loss, coefficients and metrics for pairs idx; backward only when `train`.
-    func run(_ idx: [Int], normalizer: Double, train: Bool) -> [String: Double] {
+    /// Loss, coefficients and metrics for pairs idx; backward only when `train`. With `ranks`,
+    /// idx is this rank's block of a micro-batch and the loss family sees the whole of it.
+    func run(_ idx: [Int], normalizer: Double, train: Bool, ranks: Ranks = .single) throws -> [String: Double] {
         let ps = idx.map { pairs.indices.contains($0) ? pairs[$0] : evalPairs[$0 - pairs.count] }
         let n = ps.count
+        if n == 0 {
+            // A rank without pairs in this micro-batch still takes part in the batch-wide terms.
+            _ = family.compute(try PairLogps(pc: [], pr: [], rc: [], rr: [], lc: [], lr: []).gathered(over: ranks).whole)
+            return [:]
+        }
         let b = Self.batch(ps, sharePrompt: sharePrompt)
         let w = tokenWeights(b, pairs: n)
         // The reference runs first: with adapter-off it shares the policy's weights but not its activations.
@@ -127,7 +133,13 @@ public final class DPOObjective: TrainObjective {
         let x = PairLogps(pc: Array(pol[0..<n]), pr: Array(pol[n...]), rc: Array(ref[0..<n]), rr: Array(ref[n...]),
                           lc: Array(counts[0..<n]), lr: Array(counts[n...]), offsets: ps.map { $0.margin ?? 0 },
                           weights: pairWeights)
-        let out = family.compute(x)
+        let out: PairLoss
+        if ranks.isDistributed {
+            let (whole, offset) = try x.gathered(over: ranks)
+            out = family.compute(whole).slice(offset..<(offset + n))
+        } else {
+            out = family.compute(x)
+        }
         let nllW = config.nllWeight
         var chosenLogp = 0.0, chosenTokens = 0.0
         for (i, s) in b.targetSequence.enumerated() where s < n { chosenLogp += Double(lp[i]); chosenTokens += 1 }
@@ -161,8 +173,14 @@ public final class DPOObjective: TrainObjective {
     }
 
     public func accumulate(_ idx: [Int], normalizer: Double) throws -> [String: Double] {
-        run(idx, normalizer: normalizer, train: true)
+        try run(idx, normalizer: normalizer, train: true)
     }
+
+    public func accumulate(_ shard: BatchShard, normalizer: Double) throws -> [String: Double] {
+        try run(shard.indices, normalizer: normalizer, train: true, ranks: shard.ranks)
+    }
+
+    public func willTrain(on ranks: Ranks) { lora?.dropoutRank = UInt64(ranks.rank) }
 
     public func evaluate() throws -> [String: Double]? {
         guard !evalPairs.isEmpty else { return nil }
@@ -170,7 +188,7 @@ public final class DPOObjective: TrainObjective {
         var i = 0
         while i < evalPairs.count {
             let idx = Array((pairs.count + i)..<(pairs.count + min(evalPairs.count, i + evalBatchSize)))
-            for (k, v) in run(idx, normalizer: Double(evalPairs.count), train: false) { sums[k, default: 0] += v }
+            for (k, v) in try run(idx, normalizer: Double(evalPairs.count), train: false) { sums[k, default: 0] += v }
             i += evalBatchSize
         }
         if let sampling = evalSampling {

@@ -54,14 +54,21 @@ public final class KTOObjective: TrainObjective {
         }
     }
 
-    func run(_ ex: [KTOExample], normalizer: Double, counts: (desirable: Double, undesirable: Double), train: Bool) -> [String: Double] {
+    /// Loss and metrics of examples `ex`, whose KL pairs take the completions `klCompletions`
+    /// (example i+1's in the micro-batch); backward only when `train`. With several ranks, ex is
+    /// this rank's block and z0 is the estimate over the whole micro-batch.
+    func run(_ ex: [KTOExample], klCompletions: [[Int]], normalizer: Double, counts: (desirable: Double, undesirable: Double),
+             train: Bool, ranks: Ranks = .single) -> [String: Double] {
         let n = ex.count
         var b = CompletionBatch(), kl = CompletionBatch()
         for e in ex { b.append(prompt: e.prompt, completion: e.completion) }
-        for (i, e) in ex.enumerated() { kl.append(prompt: e.prompt, completion: ex[(i + 1) % n].completion) }
-        let ref = referenceSums(b), refKL = referenceSums(kl)
-        let polKL = kl.sequenceSums(klEngine.logProbs(kl))
-        let z0 = KTOLoss.klEstimate(policy: polKL, reference: refKL)
+        for (e, c) in zip(ex, klCompletions) { kl.append(prompt: e.prompt, completion: c) }
+        let ref = n > 0 ? referenceSums(b) : [], refKL = n > 0 ? referenceSums(kl) : []
+        let polKL = n > 0 ? kl.sequenceSums(klEngine.logProbs(kl)) : []
+        // z0 = max(0, mean log-ratio of the KL pairs), the mean over every rank's pairs.
+        let klSum = ranks.allreduceSum([zip(polKL, refKL).reduce(0) { $0 + $1.0 - $1.1 }, Double(n)])
+        let z0 = klSum[1] > 0 ? max(0, klSum[0] / klSum[1]) : 0
+        guard n > 0 else { return [:] }
         let lp = engine.logProbs(b)
         let pol = b.sequenceSums(lp)
         let delta = (0..<n).map { pol[$0] - ref[$0] }
@@ -82,8 +89,16 @@ public final class KTOObjective: TrainObjective {
     }
 
     public func accumulate(_ idx: [Int], normalizer: Double) throws -> [String: Double] {
-        run(idx.map { examples[$0] }, normalizer: normalizer, counts: stepCounts, train: true)
+        try accumulate(BatchShard.whole(idx), normalizer: normalizer)
     }
+
+    public func accumulate(_ shard: BatchShard, normalizer: Double) throws -> [String: Double] {
+        let g = shard.global
+        return run(shard.local.map { examples[g[$0]] }, klCompletions: shard.local.map { examples[g[($0 + 1) % g.count]].completion },
+                   normalizer: normalizer, counts: stepCounts, train: true, ranks: shard.ranks)
+    }
+
+    public func willTrain(on ranks: Ranks) { lora?.dropoutRank = UInt64(ranks.rank) }
 
     public func evaluate() throws -> [String: Double]? {
         guard !evalExamples.isEmpty else { return nil }
@@ -92,7 +107,10 @@ public final class KTOObjective: TrainObjective {
         var i = 0
         while i < evalExamples.count {
             let chunk = Array(evalExamples[i..<min(evalExamples.count, i + evalBatchSize)])
-            for (k, v) in run(chunk, normalizer: Double(evalExamples.count), counts: (d, u), train: false) { sums[k, default: 0] += v }
+            let partners = chunk.indices.map { chunk[($0 + 1) % chunk.count].completion }
+            for (k, v) in run(chunk, klCompletions: partners, normalizer: Double(evalExamples.count), counts: (d, u), train: false) {
+                sums[k, default: 0] += v
+            }
             i += evalBatchSize
         }
         return sums

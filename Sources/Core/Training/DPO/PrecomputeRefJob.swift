@@ -43,18 +43,26 @@ public struct PrecomputeRefJob {
             if !quiet { FileHandleLog.write("\(e): \(er)") }
         }
         let engine = CausalLMEngine(model: md.model, training: false)
-        let progress = Progress(label: "pairs", total: pairs.count + evalPairs.count, interactive: interactive, quiet: quiet)
+        // Several ranks: each computes its block of whole batches, rank 0 writes the file.
+        let ranks = Ranks.world
+        let trainPart = ranks.shard(pairs.count, unit: batchSize), evalPart = ranks.shard(evalPairs.count, unit: batchSize)
+        let progress = Progress(label: "pairs", total: trainPart.count + evalPart.count, interactive: interactive, quiet: quiet)
         let settings = try DPOJob.referenceSettings(data, ldAlpha: ldAlpha, tokenizer: md.tokenizer, pairs: pairs + evalPairs)
-        let train = ReferenceLogps.compute(engine: engine, pairs: pairs, batchSize: batchSize, ldAlpha: ldAlpha,
-                                           sharePrompt: sharePrompt, progress: progress)
+        let train = try ReferenceLogps.compute(engine: engine, pairs: Array(pairs[trainPart]), batchSize: batchSize, ldAlpha: ldAlpha,
+                                               sharePrompt: sharePrompt, progress: progress).gathered(over: ranks)
+        var eval: ReferenceLogps.Table? = nil
+        if evalDataPath != nil {
+            eval = try ReferenceLogps.compute(engine: engine, pairs: Array(evalPairs[evalPart]), batchSize: batchSize, ldAlpha: ldAlpha,
+                                              sharePrompt: sharePrompt,
+                                              progress: progress, progressOffset: trainPart.count).gathered(over: ranks)
+        }
+        guard let train else { return (pairs.count, evalPairs.count) }
         var ref = ReferenceLogps(train: train, dataDigest: try ReferenceLogps.dataDigest(file: dataPath, settings: settings),
                                  modelDigest: Digest.ofFloats(md.model.params.ptr, count: md.model.params.count))
         var meta = ["model": modelPath, "data": dataPath, "template": data.chat.description,
                     "tokenization": data.tokenization.rawValue]
         if let e = evalDataPath {
-            ref.eval = ReferenceLogps.compute(engine: engine, pairs: evalPairs, batchSize: batchSize, ldAlpha: ldAlpha,
-                                              sharePrompt: sharePrompt,
-                                              progress: progress, progressOffset: pairs.count)
+            ref.eval = eval
             ref.evalDataDigest = try ReferenceLogps.dataDigest(file: e, settings: settings)
             meta["eval_data"] = e
         }

@@ -17,6 +17,14 @@ public struct ReferenceLogps {
         }
         public static let empty = Table(chosen: [], rejected: [])
         public var count: Int { chosen.count }
+
+        /// Every rank's block of pairs in input order, on rank 0 (nil on the others).
+        public func gathered(over ranks: Ranks) throws -> Table? {
+            // Both gathers run on every rank (a collective skipped on one rank would hang the job).
+            let c = try ranks.gatherInOrder(chosen), r = try ranks.gatherInOrder(rejected)
+            guard let c, let r else { return nil }
+            return Table(chosen: c, rejected: r)
+        }
     }
 
     public var train: Table
