@@ -7,19 +7,10 @@ import XCTest
 /// three checkpoints (qwen2, gemma3, llama 3.1 tiny) and tokenizers (no BOS; SentencePiece-style with BOS; byte-level with BOS) with their chat
 /// templates, on string pairs (prompts ending in a space, prompts whose last token merges with
 /// the completion) and conversational pairs.
-final class TRLTokenizationTests: XCTestCase {
+/// The fixture cases and the model directories the fixture script assembled.
+struct TRLFixtures {
     static let cases = ["qwen2", "gemma3", "llama3"]
-    var tmp = ""
-
-    override func setUpWithError() throws {
-        tmp = NSTemporaryDirectory() + "prefkit-trltok-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: tmp)
-    }
-
+    let tmp: String
     var fixtures: String { fixturesDir() + "/trl-tokenization" }
 
     func expected() throws -> JSONValue {
@@ -50,11 +41,26 @@ final class TRLTokenizationTests: XCTestCase {
     func ints(_ v: JSONValue?) -> [Int] {
         (v?.arrayValue ?? []).compactMap(\.intValue)
     }
+}
+
+final class TRLTokenizationTests: XCTestCase {
+    var t = TRLFixtures(tmp: "")
+    var tmp: String { t.tmp }
+    var fixtures: String { t.fixtures }
+
+    override func setUpWithError() throws {
+        t = TRLFixtures(tmp: try ioTempDir(self))
+    }
+
+    func expected() throws -> JSONValue { try t.expected() }
+    func modelDir(_ name: String, expected e: JSONValue) throws -> String { try t.modelDir(name, expected: e) }
+    func kwargs(_ name: String, _ e: JSONValue) -> [(String, JSONValue)] { t.kwargs(name, e) }
+    func ints(_ v: JSONValue?) -> [Int] { t.ints(v) }
 
     /// Our ids equal TRL's, record by record: prompt (the common prefix), chosen, rejected.
     func testPairsTokenizeAsTRL() throws {
         let e = try expected()
-        for name in Self.cases {
+        for name in TRLFixtures.cases {
             let md = try ModelDirectory.load(try modelDir(name, expected: e))
             for kind in ["plain", "chat"] {
                 var o = PreferenceLoadOptions()
@@ -84,7 +90,7 @@ final class TRLTokenizationTests: XCTestCase {
     func testPrecomputeRefMatchesTRL() throws {
         let e = try expected()
         var worst = 0.0
-        for name in Self.cases {
+        for name in TRLFixtures.cases {
             let dir = try modelDir(name, expected: e)
             for kind in ["plain", "chat"] {
                 let out = tmp + "/\(name)-\(kind).safetensors"
@@ -126,5 +132,35 @@ final class TRLTokenizationTests: XCTestCase {
         XCTAssertNotEqual(merge.0.prompt + merge.0.chosen, merge.1.prompt + merge.1.chosen)
         XCTAssertEqual(merge.1.chosen.last, md.eosTokenId)
         XCTAssertNotEqual(PreferenceLoadOptions().settingsDescription, o.settingsDescription)
+    }
+}
+
+/// Prompts for generation go through the same rule: `generate` on conversational prompts
+/// samples after exactly TRL's tokenized prompt (apply_chat_template with the generation prompt).
+final class TRLGenerationPromptTests: XCTestCase {
+    func testGeneratePromptIdsAreTRLs() throws {
+        let t = TRLFixtures(tmp: try ioTempDir(self))
+        let e = try t.expected()
+        for name in TRLFixtures.cases {
+            let dir = try t.modelDir(name, expected: e)
+            let want = e["cases"]?[name]?["chat"]?.arrayValue ?? []
+            // The chat pairs' prompts as a prompts file: {"id", "messages"}.
+            let prompts = try JSONL.readAll(t.fixtures + "/\(name)-chat.jsonl").map(\.record).map { r -> String in
+                JSONValue.object([("id", r["id"] ?? .null), ("messages", r["prompt"] ?? .null)]).serialized()
+            }
+            let promptsPath = t.tmp + "/\(name)-prompts.jsonl"
+            try ArtifactFile.writeAtomically(promptsPath, string: prompts.joined(separator: "\n") + "\n", compress: false)
+            let out = t.tmp + "/\(name)-gen.jsonl"
+            var args = ["--model", dir, "--prompts", promptsPath, "--out", out, "--max-new-tokens", "2", "--temperature", "0"]
+            let kw = t.kwargs(name, e)
+            if !kw.isEmpty { args += ["--chat-template-kwargs", JSONValue.object(kw).serialized()] }
+            let (rc, log) = try StageCLI.run("generate", args)
+            XCTAssertEqual(rc, 0, log)
+            let got = try JSONL.readAll(out).map(\.record)
+            XCTAssertEqual(got.count, want.count)
+            for (g, w) in zip(got, want) where (w["prompt_tail_dropped"]?.intValue ?? 0) == 0 {
+                XCTAssertEqual(t.ints(g["prompt_ids"]), t.ints(w["prompt_ids"]), "\(name) \(w["id"]?.stringValue ?? "")")
+            }
+        }
     }
 }
