@@ -86,6 +86,48 @@ final class TRLTokenizationTests: XCTestCase {
         }
     }
 
+    /// The other trainers' tokenization of the same records: RewardTrainer scores prompt +
+    /// chosen / rejected whole (our pairs: prompt + completion), KTOTrainer tokenizes each
+    /// unpaired example with its own common prefix, SFTTrainer masks the prompt of
+    /// {"prompt", "completion"} (the common prefix too).
+    func testRewardKTOAndSFTTokenizeAsTRL() throws {
+        let e = try expected()
+        for name in TRLFixtures.cases {
+            let md = try ModelDirectory.load(try modelDir(name, expected: e))
+            for kind in ["plain", "chat"] {
+                var o = PreferenceLoadOptions()
+                o.chat.templateKwargs = kwargs(name, e)
+                let path = fixtures + "/\(name)-\(kind).jsonl"
+                let want = e["cases"]?[name]?[kind]?.arrayValue ?? []
+                let (pairs, _) = try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
+                let (kto, _) = try KTOData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
+                XCTAssertEqual(kto.count, 2 * want.count)
+                // {"prompt", "completion": chosen} for SFT.
+                let sftLines = try JSONL.readAll(path).map(\.record).map { r -> String in
+                    JSONValue.object([("prompt", r["prompt"] ?? .null), ("completion", r["chosen"] ?? .null)]).serialized()
+                }
+                let sftPath = tmp + "/\(name)-\(kind)-sft.jsonl"
+                try ArtifactFile.writeAtomically(sftPath, string: sftLines.joined(separator: "\n") + "\n", compress: false)
+                let (sft, _) = try SFTData.load(sftPath, tokenizer: md.tokenizer, chat: o.chat, eos: md.eosTokenId,
+                                                maxLength: 4096, policy: .fail)
+                for (i, w) in want.enumerated() where i < pairs.count && i < sft.count && 2 * i + 1 < kto.count {
+                    let at = "\(name) \(kind) \(w["id"]?.stringValue ?? "")"
+                    XCTAssertEqual(pairs[i].prompt + pairs[i].chosen, ints(w["reward_chosen_ids"]), at + " reward chosen")
+                    XCTAssertEqual(pairs[i].prompt + pairs[i].rejected, ints(w["reward_rejected_ids"]), at + " reward rejected")
+                    for (k, key) in [(2 * i, "kto_chosen"), (2 * i + 1, "kto_rejected")] {
+                        let pc = w[key]?.arrayValue ?? []
+                        XCTAssertEqual(kto[k].prompt, ints(pc.first), at + " " + key + " prompt")
+                        XCTAssertEqual(kto[k].completion, ints(pc.last), at + " " + key + " completion")
+                    }
+                    let labels = ints(w["sft_labels"])
+                    let masked = labels.prefix { $0 == -100 }.count
+                    XCTAssertEqual(sft[i].prompt + sft[i].completion, ints(w["sft_input_ids"]), at + " sft ids")
+                    XCTAssertEqual(sft[i].prompt.count, masked, at + " sft prompt length")
+                }
+            }
+        }
+    }
+
     /// `dpo-train precompute-ref` log-probs equal TRL's precomputed reference log-probs.
     func testPrecomputeRefMatchesTRL() throws {
         let e = try expected()
