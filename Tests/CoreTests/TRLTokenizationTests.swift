@@ -9,7 +9,18 @@ import XCTest
 /// the completion) and conversational pairs.
 /// The fixture cases and the model directories the fixture script assembled.
 struct TRLFixtures {
-    static let cases = ["qwen2", "gemma3", "llama3"]
+    static let cases = ["qwen2", "gemma3", "qwen3", "llama3"]
+
+    /// The data files of a case: strings, conversations, and (qwen3) conversations with
+    /// per-record tools and chat-template kwargs.
+    static func kinds(_ name: String, _ e: JSONValue) -> [String] {
+        ["plain", "chat", "tools"].filter { e["cases"]?[name]?[$0] != nil }
+    }
+
+    /// A record's own template inputs, copied into derived files.
+    static func templateFields(_ r: JSONValue) -> [(String, JSONValue)] {
+        ["tools", "chat_template_kwargs"].compactMap { k in r[k].map { (k, $0) } }
+    }
     let tmp: String
     var fixtures: String { fixturesDir() + "/trl-tokenization" }
 
@@ -62,7 +73,7 @@ final class TRLTokenizationTests: XCTestCase {
         let e = try expected()
         for name in TRLFixtures.cases {
             let md = try ModelDirectory.load(try modelDir(name, expected: e))
-            for kind in ["plain", "chat"] {
+            for kind in TRLFixtures.kinds(name, e) {
                 var o = PreferenceLoadOptions()
                 o.chat.templateKwargs = kwargs(name, e)
                 let path = fixtures + "/\(name)-\(kind).jsonl"
@@ -94,7 +105,7 @@ final class TRLTokenizationTests: XCTestCase {
         let e = try expected()
         for name in TRLFixtures.cases {
             let md = try ModelDirectory.load(try modelDir(name, expected: e))
-            for kind in ["plain", "chat"] {
+            for kind in TRLFixtures.kinds(name, e) {
                 var o = PreferenceLoadOptions()
                 o.chat.templateKwargs = kwargs(name, e)
                 let path = fixtures + "/\(name)-\(kind).jsonl"
@@ -104,7 +115,8 @@ final class TRLTokenizationTests: XCTestCase {
                 XCTAssertEqual(kto.count, 2 * want.count)
                 // {"prompt", "completion": chosen} for SFT.
                 let sftLines = try JSONL.readAll(path).map(\.record).map { r -> String in
-                    JSONValue.object([("prompt", r["prompt"] ?? .null), ("completion", r["chosen"] ?? .null)]).serialized()
+                    JSONValue.object([("prompt", r["prompt"] ?? .null), ("completion", r["chosen"] ?? .null)]
+                                     + TRLFixtures.templateFields(r)).serialized()
                 }
                 let sftPath = tmp + "/\(name)-\(kind)-sft.jsonl"
                 try ArtifactFile.writeAtomically(sftPath, string: sftLines.joined(separator: "\n") + "\n", compress: false)
@@ -134,7 +146,7 @@ final class TRLTokenizationTests: XCTestCase {
         var worst = 0.0
         for name in TRLFixtures.cases {
             let dir = try modelDir(name, expected: e)
-            for kind in ["plain", "chat"] {
+            for kind in TRLFixtures.kinds(name, e) {
                 let out = tmp + "/\(name)-\(kind).safetensors"
                 var args = ["precompute-ref", "--model", dir, "--data", fixtures + "/\(name)-\(kind).jsonl", "--out", out, "--quiet"]
                 let kw = kwargs(name, e)
@@ -185,14 +197,15 @@ final class TRLGenerationPromptTests: XCTestCase {
         let e = try t.expected()
         for name in TRLFixtures.cases {
             let dir = try t.modelDir(name, expected: e)
-            let want = e["cases"]?[name]?["chat"]?.arrayValue ?? []
-            // The chat pairs' prompts as a prompts file: {"id", "messages"}.
-            let prompts = try JSONL.readAll(t.fixtures + "/\(name)-chat.jsonl").map(\.record).map { r -> String in
-                JSONValue.object([("id", r["id"] ?? .null), ("messages", r["prompt"] ?? .null)]).serialized()
+            for kind in TRLFixtures.kinds(name, e) where kind != "plain" {
+            let want = e["cases"]?[name]?[kind]?.arrayValue ?? []
+            // The pairs' prompts as a prompts file: {"id", "messages"} and the record's template inputs.
+            let prompts = try JSONL.readAll(t.fixtures + "/\(name)-\(kind).jsonl").map(\.record).map { r -> String in
+                JSONValue.object([("id", r["id"] ?? .null), ("messages", r["prompt"] ?? .null)] + TRLFixtures.templateFields(r)).serialized()
             }
-            let promptsPath = t.tmp + "/\(name)-prompts.jsonl"
+            let promptsPath = t.tmp + "/\(name)-\(kind)-prompts.jsonl"
             try ArtifactFile.writeAtomically(promptsPath, string: prompts.joined(separator: "\n") + "\n", compress: false)
-            let out = t.tmp + "/\(name)-gen.jsonl"
+            let out = t.tmp + "/\(name)-\(kind)-gen.jsonl"
             var args = ["--model", dir, "--prompts", promptsPath, "--out", out, "--max-new-tokens", "2", "--temperature", "0"]
             let kw = t.kwargs(name, e)
             if !kw.isEmpty { args += ["--chat-template-kwargs", JSONValue.object(kw).serialized()] }
@@ -202,6 +215,7 @@ final class TRLGenerationPromptTests: XCTestCase {
             XCTAssertEqual(got.count, want.count)
             for (g, w) in zip(got, want) where (w["prompt_tail_dropped"]?.intValue ?? 0) == 0 {
                 XCTAssertEqual(t.ints(g["prompt_ids"]), t.ints(w["prompt_ids"]), "\(name) \(w["id"]?.stringValue ?? "")")
+            }
             }
         }
     }

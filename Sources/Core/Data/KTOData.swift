@@ -31,12 +31,17 @@ public enum KTOData {
                 case .success(let t): examples = [(t.prompt, t.chosen, true), (t.prompt, t.rejected, false)]
                 }
             }
+            let inputs: TemplateInputs
+            switch RecordFormats.templateInputs(r) {
+            case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
+            case .success(let t): inputs = t
+            }
             var kept: [KTOExample] = []
             for e in examples {
                 if e.completion.completionText.isEmpty { try report.bad(here, "empty completion", policy: o.policy); return }
                 let encoded: SequenceEncoder.Encoded
                 do {
-                    encoded = try encoder.encode(prompt: e.prompt, completions: [e.completion])
+                    encoded = try encoder.encode(prompt: e.prompt, completions: [e.completion], inputs: inputs)
                 } catch {
                     try report.bad(here, "\(error)", policy: o.policy); return
                 }

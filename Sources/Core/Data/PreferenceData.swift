@@ -40,12 +40,17 @@ public enum PreferenceData {
             case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
             case .success(let t): texts = t
             }
+            let inputs: TemplateInputs
+            switch RecordFormats.templateInputs(rec) {
+            case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
+            case .success(let t): inputs = t
+            }
             let c = texts.chosen.completionText, r = texts.rejected.completionText
             if c.isEmpty || r.isEmpty { try report.bad(here, "empty chosen or rejected response", policy: o.policy); return }
             if c == r { try report.bad(here, "chosen and rejected are the same text", policy: o.policy); return }
             let encoded: SequenceEncoder.Encoded
             do {
-                encoded = try encoder.encode(prompt: texts.prompt, completions: [texts.chosen, texts.rejected])
+                encoded = try encoder.encode(prompt: texts.prompt, completions: [texts.chosen, texts.rejected], inputs: inputs)
             } catch {
                 try report.bad(here, "\(error)", policy: o.policy); return
             }

@@ -27,9 +27,14 @@ public enum SFTData {
             case .failure(let why): try report.bad(here, why.message, policy: policy); return
             case .success(let t): texts = t
             }
+            let inputs: TemplateInputs
+            switch RecordFormats.templateInputs(rec) {
+            case .failure(let why): try report.bad(here, why.message, policy: policy); return
+            case .success(let t): inputs = t
+            }
             var prompt: [Int] = [], completion: [Int] = []
             do {
-                switch try split(texts, encoder: encoder) {
+                switch try split(texts, encoder: encoder, inputs: inputs) {
                 case .failure(let why): try report.bad(here, why.message, policy: policy); return
                 case .success(let e):
                     report.noteEncoding(e, encoder)
@@ -60,8 +65,8 @@ public enum SFTData {
     }
 
     /// (context, targets) of one record.
-    static func split(_ texts: RecordFormats.SFTTexts,
-                      encoder: SequenceEncoder) throws -> Result<SequenceEncoder.Encoded, RecordFormats.RecordError> {
+    static func split(_ texts: RecordFormats.SFTTexts, encoder: SequenceEncoder,
+                      inputs: TemplateInputs) throws -> Result<SequenceEncoder.Encoded, RecordFormats.RecordError> {
         let trl = encoder.mode == .trl
         switch texts {
         case .text(let text):
@@ -74,7 +79,7 @@ public enum SFTData {
             }
             return .success(.init(prompt: prefix, completions: [encoder.tokenizer.encode(text) + [encoder.eos]], droppedPrompt: []))
         case .messages(let msgs):
-            if trl, let whole = try encoder.wholeSequence(.conversation(msgs)) {
+            if trl, let whole = try encoder.wholeSequence(.conversation(msgs), inputs: inputs) {
                 if whole.count < 2 { return .failure(RecordFormats.RecordError("\"messages\" render to fewer than 2 tokens")) }
                 return .success(.init(prompt: [], completions: [whole], droppedPrompt: []))
             }
@@ -82,10 +87,11 @@ public enum SFTData {
                 return .failure(RecordFormats.RecordError("\"messages\" must end with an assistant turn after at least one other"))
             }
             if last.content.isEmpty { return .failure(RecordFormats.RecordError("empty last assistant turn")) }
-            return .success(try encoder.encode(prompt: .conversation(Array(msgs.dropLast())), completions: [.text(last.content)]))
+            return .success(try encoder.encode(prompt: .conversation(Array(msgs.dropLast())), completions: [.text(last.content)],
+                                               inputs: inputs))
         case .promptCompletion(let p, let c):
             if c.completionText.isEmpty { return .failure(RecordFormats.RecordError("empty \"completion\"")) }
-            let e = try encoder.encode(prompt: p, completions: [c])
+            let e = try encoder.encode(prompt: p, completions: [c], inputs: inputs)
             if e.completions[0].isEmpty { return .failure(RecordFormats.RecordError("the completion adds no tokens after the prompt")) }
             return .success(e)
         }

@@ -79,6 +79,11 @@ public enum ScoreInput {
             case .failure(let why): try report.bad(here, why.message, policy: policy); return
             case .success(let t): texts = t
             }
+            let inputs: TemplateInputs
+            switch RecordFormats.templateInputs(rec) {
+            case .failure(let why): try report.bad(here, why.message, policy: policy); return
+            case .success(let t): inputs = t
+            }
             let response = texts.response
             var gold: Double? = nil
             if let g = rec["gold"], !g.isNull {
@@ -87,7 +92,7 @@ public enum ScoreInput {
             }
             let encoded: SequenceEncoder.Encoded
             do {
-                encoded = try encoder.encode(prompt: texts.prompt, completions: [.text(response)])
+                encoded = try encoder.encode(prompt: texts.prompt, completions: [.text(response)], inputs: inputs)
             } catch {
                 try report.bad(here, "\(error)", policy: policy); return
             }

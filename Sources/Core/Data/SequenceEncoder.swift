@@ -42,19 +42,19 @@ public struct SequenceEncoder {
     /// The eos token's text, appended to text completions as TRL's add_eos does.
     public var eosText: String { tokenizer.token(eos) ?? "" }
 
-    public func encode(prompt: ChatText, completions: [ChatText]) throws -> Encoded {
+    public func encode(prompt: ChatText, completions: [ChatText], inputs: TemplateInputs = TemplateInputs()) throws -> Encoded {
         var e: Encoded
         switch mode {
-        case .trl: e = try encodeWhole(prompt: prompt, completions: completions)
-        case .separate: e = try encodeApart(prompt: prompt, completions: completions)
+        case .trl: e = try encodeWhole(prompt: prompt, completions: completions, inputs: inputs)
+        case .separate: e = try encodeApart(prompt: prompt, completions: completions, inputs: inputs)
         }
         e.usedFallback = chat.fallbackNote != nil && prompt.isConversation
         return e
     }
 
     /// The ids a model is prompted with to generate a completion.
-    public func promptIds(_ prompt: ChatText) throws -> [Int] {
-        let (text, rendered) = try promptText(prompt)
+    public func promptIds(_ prompt: ChatText, inputs: TemplateInputs = TemplateInputs()) throws -> [Int] {
+        let (text, rendered) = try promptText(prompt, inputs)
         // Only the special tokens that precede a text: a post-processor's trailing EOS
         // would end the prompt before the answer starts.
         return rendered ? tokenizer.encode(text) : tokenizer.encodePrompt(text)
@@ -64,30 +64,30 @@ public struct SequenceEncoder {
     /// "messages" records): the text with eos appended, or the conversation through a chat
     /// template. nil when the renderer cannot render whole conversations (built-in
     /// templates), for the caller to split off the last turn instead.
-    public func wholeSequence(_ text: ChatText) throws -> [Int]? {
+    public func wholeSequence(_ text: ChatText, inputs: TemplateInputs = TemplateInputs()) throws -> [Int]? {
         switch text {
         case .text(let s):
             return tokenizer.encode(withEOS(s), addSpecialTokens: true)
         case .conversation(let m):
             guard chat.renderer.rendersCompletions else { return nil }
-            return tokenizer.encode(try chat.renderer.render(m, addGenerationPrompt: false))
+            return tokenizer.encode(try chat.renderer.render(m, addGenerationPrompt: false, inputs: inputs))
         }
     }
 
     // MARK: - TRL 1.16
 
-    private func encodeWhole(prompt: ChatText, completions: [ChatText]) throws -> Encoded {
+    private func encodeWhole(prompt: ChatText, completions: [ChatText], inputs: TemplateInputs) throws -> Encoded {
         let promptIds: [Int]
         var sequences: [[Int]] = []
         sequences.reserveCapacity(completions.count)
         if case .conversation(let turns) = prompt, chat.renderer.rendersCompletions {
-            promptIds = tokenizer.encode(try chat.renderer.render(turns, addGenerationPrompt: true))
+            promptIds = tokenizer.encode(try chat.renderer.render(turns, addGenerationPrompt: true, inputs: inputs))
             for c in completions {
-                let whole = try chat.renderer.render(turns + c.asMessages, addGenerationPrompt: false)
+                let whole = try chat.renderer.render(turns + c.asMessages, addGenerationPrompt: false, inputs: inputs)
                 sequences.append(tokenizer.encode(whole))
             }
         } else {
-            let (text, rendered) = try promptText(prompt)
+            let (text, rendered) = try promptText(prompt, inputs)
             let special = !rendered
             promptIds = tokenizer.encode(text, addSpecialTokens: special)
             for c in completions {
@@ -115,8 +115,8 @@ public struct SequenceEncoder {
 
     // MARK: - Separate (older TRL)
 
-    private func encodeApart(prompt: ChatText, completions: [ChatText]) throws -> Encoded {
-        let (text, rendered) = try promptText(prompt)
+    private func encodeApart(prompt: ChatText, completions: [ChatText], inputs: TemplateInputs) throws -> Encoded {
+        let (text, rendered) = try promptText(prompt, inputs)
         let promptIds = rendered ? tokenizer.encode(text) : tokenizer.encodePrompt(text)
         let ids = completions.map { c -> [Int] in
             var ids = tokenizer.encode(c.completionText)
@@ -132,14 +132,16 @@ public struct SequenceEncoder {
 
     /// The prompt as text, and whether a Jinja template rendered it (then it holds its own
     /// special tokens). Strings stay text unless `--template` forced a renderer onto them.
-    private func promptText(_ prompt: ChatText) throws -> (String, rendered: Bool) {
+    private func promptText(_ prompt: ChatText, _ inputs: TemplateInputs) throws -> (String, rendered: Bool) {
         switch prompt {
         case .text(let s):
+            // Text goes to no template, so a record's tools and kwargs have nothing to apply
+            // to (TRL passes them to apply_chat_template only).
             guard chat.wrapsStrings else { return (s, false) }
             let turn = [ChatMessage(role: "user", content: s)]
-            return (try chat.renderer.render(turn, addGenerationPrompt: true), chat.renderer.rendersSpecialTokens)
+            return (try chat.renderer.render(turn, addGenerationPrompt: true, inputs: inputs), chat.renderer.rendersSpecialTokens)
         case .conversation(let turns):
-            return (try chat.renderer.render(turns, addGenerationPrompt: true), chat.renderer.rendersSpecialTokens)
+            return (try chat.renderer.render(turns, addGenerationPrompt: true, inputs: inputs), chat.renderer.rendersSpecialTokens)
         }
     }
 

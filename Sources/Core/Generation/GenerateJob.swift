@@ -55,7 +55,7 @@ public struct GenerateJob {
         for (line, r) in records {
             let t: [Int]
             do {
-                t = try encoder.promptIds(r.chat)
+                t = try encoder.promptIds(r.chat, inputs: r.inputs)
             } catch {
                 throw PrefkitError("\(promptsPath):\(line): \(error)")
             }

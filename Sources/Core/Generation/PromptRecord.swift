@@ -6,8 +6,10 @@ public struct PromptRecord {
     public let id: JSONValue
     /// What the output's `prompt` field holds: the prompt string, or the messages kept.
     public let prompt: JSONValue
-    /// The prompt to tokenize (SequenceEncoder.promptIds).
+    /// The prompt to tokenize (SequenceEncoder.promptIds), with the record's tools and
+    /// chat-template kwargs.
     public let chat: ChatText
+    public let inputs: TemplateInputs
     /// Top-level fields besides id / prompt / messages, copied to the output.
     public let extra: [(String, JSONValue)]
 
@@ -15,12 +17,17 @@ public struct PromptRecord {
     public static func parse(_ record: JSONValue, line: Int, at: String) throws -> PromptRecord {
         guard let members = record.objectValue else { throw PrefkitError("\(at): a prompt record must be a JSON object") }
         let id = record["id"] ?? .string(String(line))
+        let inputs: TemplateInputs
+        switch RecordFormats.templateInputs(record) {
+        case .failure(let why): throw PrefkitError("\(at): \(why.message)")
+        case .success(let t): inputs = t
+        }
         switch RecordFormats.prompt(record) {
         case .failure(let why):
             throw PrefkitError("\(at): \(why.message)")
         case .success(let p):
             let extra = members.filter { !["id", "prompt", "messages"].contains($0.0) }
-            return PromptRecord(id: id, prompt: p.kept, chat: p.prompt, extra: extra)
+            return PromptRecord(id: id, prompt: p.kept, chat: p.prompt, inputs: inputs, extra: extra)
         }
     }
 

@@ -2,7 +2,8 @@
 /// prompt templates (PromptTemplate: plain, chatml, qa) and a checkpoint's Jinja chat
 /// template (ChatTemplate).
 public protocol ConversationRenderer {
-    func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String
+    /// `inputs`: the record's tools and chat-template kwargs (TemplateInputs).
+    func render(_ messages: [ChatMessage], addGenerationPrompt: Bool, inputs: TemplateInputs) throws -> String
     /// True when the rendered text already holds the special tokens (a Jinja template writes
     /// `bos_token` itself), so tokenizing it must not add them again, as transformers'
     /// apply_chat_template tokenizes with add_special_tokens=False.
@@ -16,8 +17,13 @@ public protocol ConversationRenderer {
 }
 
 extension PromptTemplate: ConversationRenderer {
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
-        formatMessages(messages.map { (role: $0.role, content: $0.content) }, addGenerationPrompt: addGenerationPrompt)
+    /// Built-in templates have no variables for a record's chat_template_kwargs to set; tools,
+    /// which a Jinja template would describe to the model, would be lost, so they are refused.
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool, inputs: TemplateInputs) throws -> String {
+        guard inputs.tools == nil else {
+            throw PrefkitError("\"tools\" need a Jinja chat template; the built-in \(rawValue) template cannot show them to the model")
+        }
+        return formatMessages(messages.map { (role: $0.role, content: $0.content) }, addGenerationPrompt: addGenerationPrompt)
     }
     public var rendersSpecialTokens: Bool { false }
     public var identity: String { rawValue }
@@ -60,5 +66,12 @@ public struct ChatFormat {
     /// for a model trained with `--template`.
     public var forcedBuiltin: PromptTemplate? {
         wrapsStrings ? renderer as? PromptTemplate : nil
+    }
+}
+
+extension ConversationRenderer {
+    /// A conversation with no record-level inputs.
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
+        try render(messages, addGenerationPrompt: addGenerationPrompt, inputs: TemplateInputs())
     }
 }

@@ -44,10 +44,13 @@ public struct ChatTemplate: ConversationRenderer {
         try self.init(text, origin: path, specialTokens: specialTokens, kwargs: kwargs)
     }
 
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool, inputs: TemplateInputs) throws -> String {
         var context = globals
+        for (k, v) in inputs.kwargs {
+            context[k] = Self.jinja(v)
+        }
         context["messages"] = .array(messages.map { Self.message($0.json) })
-        context["tools"] = JinjaValue.none
+        context["tools"] = inputs.tools.map(Self.jinja) ?? JinjaValue.none
         context["documents"] = JinjaValue.none
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
         do {
