@@ -145,9 +145,14 @@ public struct SequenceEncoder {
         }
     }
 
-    /// TRL's add_eos: the eos text unless the text already ends with it.
+    /// TRL's add_eos: the eos text unless the text already ends with it (compared code point
+    /// by code point, as Python's endswith; Swift's hasSuffix compares grapheme clusters).
     private func withEOS(_ s: String) -> String {
-        let e = eosText
-        return s.hasSuffix(e) ? s : s + e
+        let e = Array(eosText.unicodeScalars)
+        let tail = s.unicodeScalars.suffix(e.count)
+        if tail.count == e.count && tail.elementsEqual(e) {
+            return s
+        }
+        return s + eosText
     }
 }
