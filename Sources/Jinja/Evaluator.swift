@@ -13,6 +13,8 @@ final class Evaluator {
     /// Nesting of captured output (set blocks, macros, filter blocks): generation offsets
     /// are only meaningful in the top-level stream.
     private var captureDepth = 0
+    /// Every macro defined during this render, released when it ends (see Macro).
+    private var macros: [Macro] = []
 
     enum Flow { case normal, breakLoop, continueLoop }
 
@@ -20,6 +22,14 @@ final class Evaluator {
         self.templateName = templateName
         self.options = options
         self.trackGeneration = trackGeneration
+    }
+
+    /// Ends the render: breaks the reference cycles between macros and their frames.
+    func finish() {
+        for m in macros {
+            m.release()
+        }
+        macros.removeAll()
     }
 
     func fail(_ line: Int, _ message: String, _ kind: JinjaError.Kind = .render) -> JinjaError {
@@ -83,7 +93,9 @@ final class Evaluator {
             for (f, args) in filters { v = try applyFilter(f, v, args, scope, s.line) }
             scope.set(name, v)
         case .macro(let def):
-            scope.set(def.name, .callable(JinjaCallable(kind: .macro(Macro(def, scope: scope)))))
+            let m = Macro(def, scope: scope)
+            macros.append(m)
+            scope.set(def.name, .callable(JinjaCallable(kind: .macro(m))))
         case .breakLoop:
             return .breakLoop
         case .continueLoop:
@@ -325,7 +337,10 @@ final class Evaluator {
         if macroDepth > options.maxMacroDepth {
             throw fail(line, "macro '\(def.name)' recursion deeper than \(options.maxMacroDepth)")
         }
-        let s = Scope(parent: m.scope)
+        guard let defining = m.scope else {
+            throw fail(line, "macro '\(def.name)' called after the render that defined it ended")
+        }
+        let s = Scope(parent: defining)
         var extra: [JinjaValue] = []
         for (i, v) in args.positional.enumerated() {
             if i < def.parameters.count { s.set(def.parameters[i].0, v) } else { extra.append(v) }

@@ -49,6 +49,7 @@ public struct JinjaTemplate: @unchecked Sendable {
 
     private func run(_ context: [String: JinjaValue], _ options: JinjaRenderOptions, track: Bool) throws -> (String, [Range<Int>]) {
         let ev = Evaluator(templateName: name, options: options, trackGeneration: track)
+        defer { ev.finish() }
         let scope = Scope(parent: nil, context)
         var out = ""
         _ = try ev.exec(body, scope, &out)

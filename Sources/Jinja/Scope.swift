@@ -23,12 +23,18 @@ final class Scope {
 }
 
 /// A macro value: its definition plus the frame it was defined in (a closure, as jinja2's
-/// compiled macros are Python closures).
+/// compiled macros are Python closures). The frame holds the macro and the macro its frame, a
+/// reference cycle: the evaluator calls `release()` on every macro when the render ends.
 final class Macro {
     let definition: MacroDefinition
-    let scope: Scope
+    private(set) var scope: Scope?
     init(_ definition: MacroDefinition, scope: Scope) {
         self.definition = definition
         self.scope = scope
+    }
+
+    /// Breaks the frame ↔ macro cycle once nothing can call the macro any more.
+    func release() {
+        scope = nil
     }
 }
