@@ -30,6 +30,34 @@ public struct DataReport: CustomStringConvertible {
         return s
     }
 
+    /// A record's recognised value (RecordFormats), or nil once the bad-record policy has
+    /// dealt with why not.
+    public mutating func accept<T>(_ result: Result<T, RecordFormats.RecordError>, at here: String,
+                                   policy: BadRecordPolicy) throws -> T? {
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let why):
+            try bad(here, why.message, policy: policy)
+            return nil
+        }
+    }
+
+    /// A record's ids (SequenceEncoder), or nil once the bad-record policy has dealt with a
+    /// template that refused it (raise_exception); what is worth saying is noted.
+    public mutating func encode(at here: String, policy: BadRecordPolicy, _ encoder: SequenceEncoder,
+                                _ body: () throws -> SequenceEncoder.Encoded) throws -> SequenceEncoder.Encoded? {
+        let encoded: SequenceEncoder.Encoded
+        do {
+            encoded = try body()
+        } catch {
+            try bad(here, "\(error)", policy: policy)
+            return nil
+        }
+        noteEncoding(encoded, encoder)
+        return encoded
+    }
+
     /// What tokenizing a record is worth saying (see SequenceEncoder): a prompt that lost its
     /// tokenized end, a built-in template standing in for a missing chat template.
     public mutating func noteEncoding(_ e: SequenceEncoder.Encoded, _ encoder: SequenceEncoder) {

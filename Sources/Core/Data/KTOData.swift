@@ -21,31 +21,20 @@ public enum KTOData {
         try report.forEachRecord(path, policy: o.policy, columns: o.columns) { line, here, r, report in
             var examples: [(prompt: ChatText, completion: ChatText, desirable: Bool)] = []
             if unpaired {
-                switch RecordFormats.unpaired(r) {
-                case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
-                case .success(let e): examples = [e]
-                }
+                guard let e = try report.accept(RecordFormats.unpaired(r), at: here, policy: o.policy) else { return }
+                examples = [e]
             } else {
-                switch RecordFormats.preference(r, format: o.format, preference: o.preference) {
-                case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
-                case .success(let t): examples = [(t.prompt, t.chosen, true), (t.prompt, t.rejected, false)]
-                }
+                let recognised = RecordFormats.preference(r, format: o.format, preference: o.preference)
+                guard let t = try report.accept(recognised, at: here, policy: o.policy) else { return }
+                examples = [(t.prompt, t.chosen, true), (t.prompt, t.rejected, false)]
             }
-            let inputs: TemplateInputs
-            switch RecordFormats.templateInputs(r) {
-            case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
-            case .success(let t): inputs = t
-            }
+            guard let inputs = try report.accept(RecordFormats.templateInputs(r), at: here, policy: o.policy) else { return }
             var kept: [KTOExample] = []
             for e in examples {
                 if e.completion.completionText.isEmpty { try report.bad(here, "empty completion", policy: o.policy); return }
-                let encoded: SequenceEncoder.Encoded
-                do {
-                    encoded = try encoder.encode(prompt: e.prompt, completions: [e.completion], inputs: inputs)
-                } catch {
-                    try report.bad(here, "\(error)", policy: o.policy); return
-                }
-                report.noteEncoding(encoded, encoder)
+                guard let encoded = try report.encode(at: here, policy: o.policy, encoder, {
+                    try encoder.encode(prompt: e.prompt, completions: [e.completion], inputs: inputs)
+                }) else { return }
                 guard let cut = o.truncation.apply(prompt: encoded.prompt, completion: encoded.completions[0]) else {
                     report.droppedTooLong += 1; return
                 }

@@ -35,26 +35,15 @@ public enum PreferenceData {
         let encoder = try o.encoder(tokenizer, eos: eos)
         try report.forEachRecord(path, policy: o.policy, columns: o.columns) { line, here, rec, report in
             guard rec.objectValue != nil else { try report.bad(here, "expected a JSON object", policy: o.policy); return }
-            let texts: RecordFormats.PreferenceTexts
-            switch RecordFormats.preference(rec, format: o.format, preference: o.preference) {
-            case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
-            case .success(let t): texts = t
-            }
-            let inputs: TemplateInputs
-            switch RecordFormats.templateInputs(rec) {
-            case .failure(let why): try report.bad(here, why.message, policy: o.policy); return
-            case .success(let t): inputs = t
-            }
+            let recognised = RecordFormats.preference(rec, format: o.format, preference: o.preference)
+            guard let texts = try report.accept(recognised, at: here, policy: o.policy) else { return }
+            guard let inputs = try report.accept(RecordFormats.templateInputs(rec), at: here, policy: o.policy) else { return }
             let c = texts.chosen.completionText, r = texts.rejected.completionText
             if c.isEmpty || r.isEmpty { try report.bad(here, "empty chosen or rejected response", policy: o.policy); return }
             if c == r { try report.bad(here, "chosen and rejected are the same text", policy: o.policy); return }
-            let encoded: SequenceEncoder.Encoded
-            do {
-                encoded = try encoder.encode(prompt: texts.prompt, completions: [texts.chosen, texts.rejected], inputs: inputs)
-            } catch {
-                try report.bad(here, "\(error)", policy: o.policy); return
-            }
-            report.noteEncoding(encoded, encoder)
+            guard let encoded = try report.encode(at: here, policy: o.policy, encoder, {
+                try encoder.encode(prompt: texts.prompt, completions: [texts.chosen, texts.rejected], inputs: inputs)
+            }) else { return }
             let pIds = encoded.prompt, cIds = encoded.completions[0], rIds = encoded.completions[1]
             if cIds.isEmpty || rIds.isEmpty {
                 try report.bad(here, "a completion adds no tokens after the prompt", policy: o.policy); return

@@ -22,28 +22,13 @@ public enum SFTData {
         var out: [SFTExample] = []
         var report = DataReport()
         try report.forEachRecord(path, policy: policy, columns: columns) { line, here, rec, report in
-            let texts: RecordFormats.SFTTexts
-            switch RecordFormats.sft(rec) {
-            case .failure(let why): try report.bad(here, why.message, policy: policy); return
-            case .success(let t): texts = t
-            }
-            let inputs: TemplateInputs
-            switch RecordFormats.templateInputs(rec) {
-            case .failure(let why): try report.bad(here, why.message, policy: policy); return
-            case .success(let t): inputs = t
-            }
-            var prompt: [Int] = [], completion: [Int] = []
-            do {
-                switch try split(texts, encoder: encoder, inputs: inputs) {
-                case .failure(let why): try report.bad(here, why.message, policy: policy); return
-                case .success(let e):
-                    report.noteEncoding(e, encoder)
-                    prompt = e.prompt
-                    completion = e.completions[0]
-                }
-            } catch {
-                try report.bad(here, "\(error)", policy: policy); return
-            }
+            guard let texts = try report.accept(RecordFormats.sft(rec), at: here, policy: policy) else { return }
+            guard let inputs = try report.accept(RecordFormats.templateInputs(rec), at: here, policy: policy) else { return }
+            guard let encoded = try report.encode(at: here, policy: policy, encoder, {
+                try split(texts, encoder: encoder, inputs: inputs)
+            }) else { return }
+            let prompt = encoded.prompt
+            var completion = encoded.completions[0]
             if prompt.count + completion.count > maxLength {
                 report.truncated += 1
                 if prompt.count >= maxLength - 1 && !prompt.isEmpty || maxLength < 2 { report.droppedTooLong += 1; return }
@@ -64,36 +49,36 @@ public enum SFTData {
         return try load(path, encoder: encoder, maxLength: maxLength, policy: policy, columns: columns)
     }
 
-    /// (context, targets) of one record.
+    /// (context, targets) of one record; a RecordError says what is wrong with it.
     static func split(_ texts: RecordFormats.SFTTexts, encoder: SequenceEncoder,
-                      inputs: TemplateInputs) throws -> Result<SequenceEncoder.Encoded, RecordFormats.RecordError> {
+                      inputs: TemplateInputs) throws -> SequenceEncoder.Encoded {
         let trl = encoder.mode == .trl
         switch texts {
         case .text(let text):
-            if text.isEmpty { return .failure(RecordFormats.RecordError("empty \"text\"")) }
+            if text.isEmpty { throw RecordFormats.RecordError("empty \"text\"") }
             // A BOS the tokenizer adds is context, not a scored token.
             let prefix = encoder.tokenizer.specialPrefix
             if trl, let whole = try encoder.wholeSequence(.text(text)) {
                 let context = whole.starts(with: prefix) ? prefix : []
-                return .success(.init(prompt: context, completions: [Array(whole[context.count...])], droppedPrompt: []))
+                return SequenceEncoder.Encoded(prompt: context, completions: [Array(whole[context.count...])], droppedPrompt: [])
             }
-            return .success(.init(prompt: prefix, completions: [encoder.tokenizer.encode(text) + [encoder.eos]], droppedPrompt: []))
+            return SequenceEncoder.Encoded(prompt: prefix, completions: [encoder.tokenizer.encode(text) + [encoder.eos]], droppedPrompt: [])
         case .messages(let msgs):
             if trl, let whole = try encoder.wholeSequence(.conversation(msgs), inputs: inputs) {
-                if whole.count < 2 { return .failure(RecordFormats.RecordError("\"messages\" render to fewer than 2 tokens")) }
-                return .success(.init(prompt: [], completions: [whole], droppedPrompt: []))
+                if whole.count < 2 { throw RecordFormats.RecordError("\"messages\" render to fewer than 2 tokens") }
+                return SequenceEncoder.Encoded(prompt: [], completions: [whole], droppedPrompt: [])
             }
             guard let last = msgs.last, last.role == "assistant", msgs.count >= 2 else {
-                return .failure(RecordFormats.RecordError("\"messages\" must end with an assistant turn after at least one other"))
+                throw RecordFormats.RecordError("\"messages\" must end with an assistant turn after at least one other")
             }
-            if last.content.isEmpty { return .failure(RecordFormats.RecordError("empty last assistant turn")) }
-            return .success(try encoder.encode(prompt: .conversation(Array(msgs.dropLast())), completions: [.text(last.content)],
-                                               inputs: inputs))
+            if last.content.isEmpty { throw RecordFormats.RecordError("empty last assistant turn") }
+            return try encoder.encode(prompt: .conversation(Array(msgs.dropLast())), completions: [.text(last.content)],
+                                      inputs: inputs)
         case .promptCompletion(let p, let c):
-            if c.completionText.isEmpty { return .failure(RecordFormats.RecordError("empty \"completion\"")) }
+            if c.completionText.isEmpty { throw RecordFormats.RecordError("empty \"completion\"") }
             let e = try encoder.encode(prompt: p, completions: [c], inputs: inputs)
-            if e.completions[0].isEmpty { return .failure(RecordFormats.RecordError("the completion adds no tokens after the prompt")) }
-            return .success(e)
+            if e.completions[0].isEmpty { throw RecordFormats.RecordError("the completion adds no tokens after the prompt") }
+            return e
         }
     }
 }

@@ -74,29 +74,17 @@ public enum ScoreInput {
         var out: [ScoreSample] = []
         var report = DataReport()
         try report.forEachRecord(path, policy: policy, columns: columns) { line, here, rec, report in
-            let texts: (prompt: ChatText, response: String)
-            switch RecordFormats.generation(rec) {
-            case .failure(let why): try report.bad(here, why.message, policy: policy); return
-            case .success(let t): texts = t
-            }
-            let inputs: TemplateInputs
-            switch RecordFormats.templateInputs(rec) {
-            case .failure(let why): try report.bad(here, why.message, policy: policy); return
-            case .success(let t): inputs = t
-            }
+            guard let texts = try report.accept(RecordFormats.generation(rec), at: here, policy: policy) else { return }
+            guard let inputs = try report.accept(RecordFormats.templateInputs(rec), at: here, policy: policy) else { return }
             let response = texts.response
             var gold: Double? = nil
             if let g = rec["gold"], !g.isNull {
                 guard let v = g.doubleValue else { try report.bad(here, "\"gold\" must be a number", policy: policy); return }
                 gold = v
             }
-            let encoded: SequenceEncoder.Encoded
-            do {
-                encoded = try encoder.encode(prompt: texts.prompt, completions: [.text(response)], inputs: inputs)
-            } catch {
-                try report.bad(here, "\(error)", policy: policy); return
-            }
-            report.noteEncoding(encoded, encoder)
+            guard let encoded = try report.encode(at: here, policy: policy, encoder, {
+                try encoder.encode(prompt: texts.prompt, completions: [.text(response)], inputs: inputs)
+            }) else { return }
             let r = encoded.completions[0]
             guard let cut = truncation.apply(prompt: encoded.prompt, completion: r) else {
                 report.droppedTooLong += 1; return

@@ -11,9 +11,10 @@
 /// - generations: {"prompt","response"}; prompts: {"prompt"} or {"messages"}
 public enum RecordFormats {
     /// What is wrong with a record, for the bad-record policy.
-    public struct RecordError: Error {
+    public struct RecordError: Error, CustomStringConvertible {
         public let message: String
         init(_ message: String) { self.message = message }
+        public var description: String { message }
     }
 
     /// A preference pair's texts.
