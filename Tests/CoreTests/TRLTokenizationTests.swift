@@ -68,31 +68,38 @@ final class TRLTokenizationTests: XCTestCase {
     func kwargs(_ name: String, _ e: JSONValue) -> [(String, JSONValue)] { t.kwargs(name, e) }
     func ints(_ v: JSONValue?) -> [Int] { t.ints(v) }
 
-    /// Our ids equal TRL's, record by record: prompt (the common prefix), chosen, rejected.
-    func testPairsTokenizeAsTRL() throws {
+    /// Every (case, data file) with the case's model, its load options and TRL's records.
+    func forEachFile(_ body: (_ name: String, _ kind: String, _ md: ModelDirectory, _ o: PreferenceLoadOptions,
+                              _ path: String, _ want: [JSONValue]) throws -> Void) throws {
         let e = try expected()
         for name in TRLFixtures.cases {
             let md = try ModelDirectory.load(try modelDir(name, expected: e))
             for kind in TRLFixtures.kinds(name, e) {
                 var o = PreferenceLoadOptions()
                 o.chat.templateKwargs = kwargs(name, e)
-                let path = fixtures + "/\(name)-\(kind).jsonl"
-                let (pairs, report) = try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
                 let want = e["cases"]?[name]?[kind]?.arrayValue ?? []
-                XCTAssertEqual(pairs.count, want.count, "\(name) \(kind)")
-                var dropped = 0
-                for (p, w) in zip(pairs, want) {
-                    let at = "\(name) \(kind) \(p.id)"
-                    XCTAssertEqual(p.id, w["id"]?.stringValue, at)
-                    XCTAssertEqual(p.prompt, ints(w["prompt_ids"]), at + " prompt")
-                    XCTAssertEqual(p.chosen, ints(w["chosen_ids"]), at + " chosen")
-                    XCTAssertEqual(p.rejected, ints(w["rejected_ids"]), at + " rejected")
-                    if (w["prompt_tail_dropped"]?.intValue ?? 0) > 0 { dropped += 1 }
-                }
-                XCTAssertEqual(report.promptTailsDropped, dropped, "\(name) \(kind): prompts whose tokenized end TRL leaves out")
-                if dropped > 0 {
-                    XCTAssertTrue(report.description.contains("not a prefix"), report.description)
-                }
+                try body(name, kind, md, o, fixtures + "/\(name)-\(kind).jsonl", want)
+            }
+        }
+    }
+
+    /// Our ids equal TRL's, record by record: prompt (the common prefix), chosen, rejected.
+    func testPairsTokenizeAsTRL() throws {
+        try forEachFile { name, kind, md, o, path, want in
+            let (pairs, report) = try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
+            XCTAssertEqual(pairs.count, want.count, "\(name) \(kind)")
+            var dropped = 0
+            for (p, w) in zip(pairs, want) {
+                let at = "\(name) \(kind) \(p.id)"
+                XCTAssertEqual(p.id, w["id"]?.stringValue, at)
+                XCTAssertEqual(p.prompt, ints(w["prompt_ids"]), at + " prompt")
+                XCTAssertEqual(p.chosen, ints(w["chosen_ids"]), at + " chosen")
+                XCTAssertEqual(p.rejected, ints(w["rejected_ids"]), at + " rejected")
+                if (w["prompt_tail_dropped"]?.intValue ?? 0) > 0 { dropped += 1 }
+            }
+            XCTAssertEqual(report.promptTailsDropped, dropped, "\(name) \(kind): prompts whose tokenized end TRL leaves out")
+            if dropped > 0 {
+                XCTAssertTrue(report.description.contains("not a prefix"), report.description)
             }
         }
     }
@@ -102,40 +109,32 @@ final class TRLTokenizationTests: XCTestCase {
     /// unpaired example with its own common prefix, SFTTrainer masks the prompt of
     /// {"prompt", "completion"} (the common prefix too).
     func testRewardKTOAndSFTTokenizeAsTRL() throws {
-        let e = try expected()
-        for name in TRLFixtures.cases {
-            let md = try ModelDirectory.load(try modelDir(name, expected: e))
-            for kind in TRLFixtures.kinds(name, e) {
-                var o = PreferenceLoadOptions()
-                o.chat.templateKwargs = kwargs(name, e)
-                let path = fixtures + "/\(name)-\(kind).jsonl"
-                let want = e["cases"]?[name]?[kind]?.arrayValue ?? []
-                let (pairs, _) = try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
-                let (kto, _) = try KTOData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
-                XCTAssertEqual(kto.count, 2 * want.count)
-                // {"prompt", "completion": chosen} for SFT.
-                let sftLines = try JSONL.readAll(path).map(\.record).map { r -> String in
-                    JSONValue.object([("prompt", r["prompt"] ?? .null), ("completion", r["chosen"] ?? .null)]
-                                     + TRLFixtures.templateFields(r)).serialized()
+        try forEachFile { name, kind, md, o, path, want in
+            let (pairs, _) = try PreferenceData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
+            let (kto, _) = try KTOData.load(path, tokenizer: md.tokenizer, eos: md.eosTokenId, options: o)
+            XCTAssertEqual(kto.count, 2 * want.count)
+            // {"prompt", "completion": chosen} for SFT.
+            let sftLines = try JSONL.readAll(path).map(\.record).map { r -> String in
+                JSONValue.object([("prompt", r["prompt"] ?? .null), ("completion", r["chosen"] ?? .null)]
+                                 + TRLFixtures.templateFields(r)).serialized()
+            }
+            let sftPath = tmp + "/\(name)-\(kind)-sft.jsonl"
+            try ArtifactFile.writeAtomically(sftPath, string: sftLines.joined(separator: "\n") + "\n", compress: false)
+            let (sft, _) = try SFTData.load(sftPath, tokenizer: md.tokenizer, chat: o.chat, eos: md.eosTokenId,
+                                            maxLength: 4096, policy: .fail)
+            for (i, w) in want.enumerated() where i < pairs.count && i < sft.count && 2 * i + 1 < kto.count {
+                let at = "\(name) \(kind) \(w["id"]?.stringValue ?? "")"
+                XCTAssertEqual(pairs[i].prompt + pairs[i].chosen, ints(w["reward_chosen_ids"]), at + " reward chosen")
+                XCTAssertEqual(pairs[i].prompt + pairs[i].rejected, ints(w["reward_rejected_ids"]), at + " reward rejected")
+                for (k, key) in [(2 * i, "kto_chosen"), (2 * i + 1, "kto_rejected")] {
+                    let pc = w[key]?.arrayValue ?? []
+                    XCTAssertEqual(kto[k].prompt, ints(pc.first), at + " " + key + " prompt")
+                    XCTAssertEqual(kto[k].completion, ints(pc.last), at + " " + key + " completion")
                 }
-                let sftPath = tmp + "/\(name)-\(kind)-sft.jsonl"
-                try ArtifactFile.writeAtomically(sftPath, string: sftLines.joined(separator: "\n") + "\n", compress: false)
-                let (sft, _) = try SFTData.load(sftPath, tokenizer: md.tokenizer, chat: o.chat, eos: md.eosTokenId,
-                                                maxLength: 4096, policy: .fail)
-                for (i, w) in want.enumerated() where i < pairs.count && i < sft.count && 2 * i + 1 < kto.count {
-                    let at = "\(name) \(kind) \(w["id"]?.stringValue ?? "")"
-                    XCTAssertEqual(pairs[i].prompt + pairs[i].chosen, ints(w["reward_chosen_ids"]), at + " reward chosen")
-                    XCTAssertEqual(pairs[i].prompt + pairs[i].rejected, ints(w["reward_rejected_ids"]), at + " reward rejected")
-                    for (k, key) in [(2 * i, "kto_chosen"), (2 * i + 1, "kto_rejected")] {
-                        let pc = w[key]?.arrayValue ?? []
-                        XCTAssertEqual(kto[k].prompt, ints(pc.first), at + " " + key + " prompt")
-                        XCTAssertEqual(kto[k].completion, ints(pc.last), at + " " + key + " completion")
-                    }
-                    let labels = ints(w["sft_labels"])
-                    let masked = labels.prefix { $0 == -100 }.count
-                    XCTAssertEqual(sft[i].prompt + sft[i].completion, ints(w["sft_input_ids"]), at + " sft ids")
-                    XCTAssertEqual(sft[i].prompt.count, masked, at + " sft prompt length")
-                }
+                let labels = ints(w["sft_labels"])
+                let masked = labels.prefix { $0 == -100 }.count
+                XCTAssertEqual(sft[i].prompt + sft[i].completion, ints(w["sft_input_ids"]), at + " sft ids")
+                XCTAssertEqual(sft[i].prompt.count, masked, at + " sft prompt length")
             }
         }
     }
