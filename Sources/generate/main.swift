@@ -25,7 +25,9 @@ struct Generate: ParsableCommand {
     var stop: [String] = []
     @Option(help: "Which column fills each field: FIELD=COLUMN,… (e.g. prompt=question, messages=conversation, id=uid).")
     var columns: String?
-    @Option(help: "Decode-time weights (bf16: half the bytes read per token).") var weightsDtype: WeightsDType = .f32
+    @Option(help: "Decode-time weights (bf16, f16: half the bytes read per token).") var weightsDtype: WeightsDType = .f32
+    @Option(help: "continuous: a finished sequence's slot takes the next one at once; static: batch after batch. Outputs are the same.")
+    var batching: Batching = .continuous
 
     var options: GenerationOptions {
         var o = GenerationOptions()
@@ -36,6 +38,7 @@ struct Generate: ParsableCommand {
         o.batchSize = batchSize
         o.stopStrings = stop
         o.weightsDType = weightsDtype
+        o.batching = batching
         return o
     }
 

@@ -60,7 +60,9 @@ extension Transformer {
         positions.withUnsafeBufferPointer { pos in
             for l in 0..<c.numLayers {
                 for s in program.steps.indices {
-                    decodeStep(s, layer: l, step, positions: pos.baseAddress!)
+                    ws.profile.measure(Self.phase(program.steps[s])) {
+                        decodeStep(s, layer: l, step, positions: pos.baseAddress!)
+                    }
                 }
                 // Decoding keeps no activations: the block output is the next layer's input.
                 values[0].update(from: values[program.output], count: n * h)
@@ -71,7 +73,16 @@ extension Transformer {
         RMSNorm.forward(x: values[0], w: params.ptr + layout.finalNorm, y: xn, invRMS: inv, rows: n, dim: h,
                         eps: c.rmsNormEps, offset: c.normWeightOffset)
         for (i, row) in rows.enumerated() { cache.lengths[row] = lengths[i] }
-        return lmHeadLogits(xn, rows: n, ws)
+        return ws.profile.measure("lm_head") { lmHeadLogits(xn, rows: n, ws) }
+    }
+
+    /// The phase a block step's time is counted under (PhaseProfile).
+    static func phase(_ step: BlockProgram.Step) -> String {
+        switch step {
+        case .linear: return "projections"
+        case .attention: return "attention"
+        default: return "norms_rope_act"
+        }
     }
 
     /// What one decoding step's block steps share.

@@ -1,0 +1,255 @@
+// Small-m matrix products with half-precision or f32 weights; see include/ckernels.h.
+//
+// Shape of the work: for each tile of NR = 4 weight rows (output columns), every x row
+// is multiplied against the tile. Weights are streamed from memory once per call (the
+// tile stays in L1/L2 while all m rows use it), which is what makes a batch of m rows cost
+// little more than one row when decoding is bound by reading the weights.
+//
+// Per-element order (both variants): 8 lane partial sums s[l] = Σ_{k ≡ l mod 8, k < k8}
+// x·w in increasing k, then ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)), then the tail
+// k8 ..< k in order. The AVX2 variant uses fused multiply-adds, the portable one does not
+// (baseline x86-64 has no FMA), so the two agree to rounding, not bit for bit.
+#include "ckernels.h"
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#include <cpuid.h>
+#define PK_X86 1
+#endif
+
+enum { NR = 4, MR = 2 };
+
+int64_t pk_linear_scratch_floats(int64_t k) { return NR * (k > 0 ? k : 0); }
+
+// ---- scalar conversions (exact widening; round-to-nearest-even narrowing) ----
+
+static inline float bf16_to_f32(uint16_t b) {
+    uint32_t u = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static inline float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF, u;
+    if (exponent == 0x1F) {
+        u = sign | 0x7F800000u | mantissa << 13;            // inf / NaN
+    } else if (exponent != 0) {
+        u = sign | (exponent + 112) << 23 | mantissa << 13;
+    } else if (mantissa == 0) {
+        u = sign;                                            // ±0
+    } else {                                                 // subnormal: normalise
+        uint32_t e = 113;
+        while ((mantissa & 0x400) == 0) { mantissa <<= 1; e -= 1; }
+        u = sign | e << 23 | (mantissa & 0x3FF) << 13;
+    }
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+void pk_widen(int dtype, const void *src, float *dst, int64_t count) {
+    const uint16_t *s = (const uint16_t *)src;
+    if (dtype == PK_F32) { memcpy(dst, src, (size_t)(count > 0 ? count : 0) * 4); return; }
+    for (int64_t i = 0; i < count; i++) dst[i] = dtype == PK_BF16 ? bf16_to_f32(s[i]) : f16_to_f32(s[i]);
+}
+
+static inline float widen1(int dtype, const void *w, int64_t i) {
+    if (dtype == PK_F32) return ((const float *)w)[i];
+    uint16_t h = ((const uint16_t *)w)[i];
+    return dtype == PK_BF16 ? bf16_to_f32(h) : f16_to_f32(h);
+}
+
+// The fixed horizontal order of the 8 lane sums (see the top of this file).
+static inline float reduce8(const float s[8]) {
+    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
+static inline void store(float *y, float v, int accumulate) { *y = accumulate ? *y + v : v; }
+
+// ---- portable variant: plain C, whatever the compiler makes of it for the baseline ----
+
+// One weight row (already f32) against every x row: columns j of y.
+static void row_portable(const float *wr, const float *x, int64_t m, int64_t k, float *y, int64_t ldy,
+                         int64_t j, int accumulate) {
+    const int64_t k8 = k & ~(int64_t)7;
+    for (int64_t i = 0; i < m; i++) {
+        const float *xr = x + i * k;
+        float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int64_t kk = 0; kk < k8; kk += 8)
+            for (int l = 0; l < 8; l++) s[l] += xr[kk + l] * wr[kk + l];
+        float t = reduce8(s);
+        for (int64_t kk = k8; kk < k; kk++) t += xr[kk] * wr[kk];
+        store(y + i * ldy + j, t, accumulate);
+    }
+}
+
+void pk_linear_portable(int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                        float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch) {
+    if (m <= 0 || k < 0 || n1 <= n0) return;
+    for (int64_t j = n0; j < n1; j++) {
+        const float *wr;
+        if (dtype == PK_F32) {
+            wr = (const float *)w + j * k;
+        } else {
+            pk_widen(dtype, (const uint16_t *)w + j * k, scratch, k);
+            wr = scratch;
+        }
+        row_portable(wr, x, m, k, y, ldy, j, accumulate);
+    }
+}
+
+// ---- AVX2 + FMA (+ F16C for f16 weights) ----
+
+#ifdef PK_X86
+
+int pk_cpu_has_avx2_fma(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const unsigned fma = 1u << 12, osxsave = 1u << 27, avx = 1u << 28, f16c = 1u << 29;
+    if ((c & (fma | osxsave | avx | f16c)) != (fma | osxsave | avx | f16c)) return 0;
+    // The OS must save the ymm registers on context switches (XCR0 bits 1 and 2).
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6) != 6) return 0;
+    if (__get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b & (1u << 5)) != 0;   // AVX2
+}
+
+#define PK_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+// 8 weights at w[i ..< i+8] as f32 lanes.
+#define PK_INLINE __attribute__((always_inline)) static inline
+
+PK_AVX2 PK_INLINE __m256 load8(int dtype, const void *w, int64_t i) {
+    if (dtype == PK_F32) return _mm256_loadu_ps((const float *)w + i);
+    __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)w + i));
+    if (dtype == PK_BF16) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    return _mm256_cvtph_ps(h);
+}
+
+PK_AVX2 PK_INLINE float hsum(__m256 v) {
+    float s[8];
+    _mm256_storeu_ps(s, v);
+    return reduce8(s);
+}
+
+// Rows r0 ..< r0+nr (nr ≤ NR) of weights (any dtype, row stride k) against x rows i0 ..< i0+mr
+// (mr ≤ MR). Accumulators stay in registers: NR·MR = 8 of them, 4 weight and 1 x registers.
+PK_AVX2 PK_INLINE void tile(int dtype, const void *w, int64_t r0, int nr, const float *x, int64_t i0, int mr,
+                                int64_t k, float *y, int64_t ldy, int accumulate) {
+    __m256 acc[MR][NR];
+    for (int i = 0; i < MR; i++)
+        for (int r = 0; r < NR; r++) acc[i][r] = _mm256_setzero_ps();
+    const int64_t k8 = k & ~(int64_t)7;
+    for (int64_t kk = 0; kk < k8; kk += 8) {
+        __m256 wv[NR];
+        for (int r = 0; r < NR; r++) wv[r] = r < nr ? load8(dtype, w, (r0 + r) * k + kk) : _mm256_setzero_ps();
+        for (int i = 0; i < MR; i++) {
+            if (i >= mr) break;
+            __m256 xv = _mm256_loadu_ps(x + (i0 + i) * k + kk);
+            for (int r = 0; r < NR; r++) acc[i][r] = _mm256_fmadd_ps(xv, wv[r], acc[i][r]);
+        }
+    }
+    for (int i = 0; i < mr; i++) {
+        const float *xr = x + (i0 + i) * k;
+        for (int r = 0; r < nr; r++) {
+            float t = hsum(acc[i][r]);
+            // Tail in the same order as the portable variant; fmaf keeps FMA rounding.
+            for (int64_t kk = k8; kk < k; kk++) t = __builtin_fmaf(xr[kk], widen1(dtype, w, (r0 + r) * k + kk), t);
+            store(y + (i0 + i) * ldy + r0 + r, t, accumulate);
+        }
+    }
+}
+
+// Widens weight rows r0 ..< r0+nr into dst [nr, k] (exact), so that m > MR rows reuse one
+// conversion instead of redoing it per pair of x rows.
+PK_AVX2 static void widen_rows(int dtype, const void *w, int64_t r0, int nr, int64_t k, float *dst) {
+    const int64_t k8 = k & ~(int64_t)7;
+    for (int r = 0; r < nr; r++) {
+        int64_t base = (r0 + r) * k;
+        for (int64_t kk = 0; kk < k8; kk += 8) _mm256_storeu_ps(dst + r * k + kk, load8(dtype, w, base + kk));
+        for (int64_t kk = k8; kk < k; kk++) dst[r * k + kk] = widen1(dtype, w, base + kk);
+    }
+}
+
+PK_AVX2 void pk_widen_avx2(int dtype, const void *src, float *dst, int64_t count) {
+    if (count <= 0) return;
+    if (dtype == PK_F32) { memcpy(dst, src, (size_t)count * 4); return; }
+    const int64_t c8 = count & ~(int64_t)7;
+    if (dtype == PK_BF16) for (int64_t i = 0; i < c8; i += 8) _mm256_storeu_ps(dst + i, load8(PK_BF16, src, i));
+    else for (int64_t i = 0; i < c8; i += 8) _mm256_storeu_ps(dst + i, load8(PK_F16, src, i));
+    for (int64_t i = c8; i < count; i++) dst[i] = widen1(dtype, src, i);
+}
+
+// The body of pk_linear_avx2 for one dtype. Always inlined with constant dtype, nr and mr at
+// the hot call sites, so each combination compiles to straight-line register code.
+PK_AVX2 PK_INLINE void linear_avx2(const int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                                   float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch) {
+    for (int64_t r0 = n0; r0 < n1; r0 += NR) {
+        int nr = (int)(n1 - r0 < NR ? n1 - r0 : NR);
+        if (m <= MR) {
+            // Few rows: widen in registers, the weights' bytes are the only memory traffic.
+            if (nr == NR && m == 1) tile(dtype, w, r0, NR, x, 0, 1, k, y, ldy, accumulate);
+            else if (nr == NR && m == MR) tile(dtype, w, r0, NR, x, 0, MR, k, y, ldy, accumulate);
+            else tile(dtype, w, r0, nr, x, 0, (int)m, k, y, ldy, accumulate);
+            continue;
+        }
+        const void *tw = w;
+        int64_t tr0 = r0;
+        if (dtype != PK_F32) {
+            widen_rows(dtype, w, r0, nr, k, scratch);
+            tw = scratch; tr0 = 0;
+        }
+        // y columns r0 ..< r0+nr are rows tr0 ..< tr0+nr of tw: shift y so tile's columns land there.
+        float *ys = y + (r0 - tr0);
+        for (int64_t i0 = 0; i0 < m; i0 += MR) {
+            int mr = (int)(m - i0 < MR ? m - i0 : MR);
+            if (nr == NR && mr == MR) tile(PK_F32, tw, tr0, NR, x, i0, MR, k, ys, ldy, accumulate);
+            else tile(PK_F32, tw, tr0, nr, x, i0, mr, k, ys, ldy, accumulate);
+        }
+    }
+}
+
+PK_AVX2 void pk_linear_avx2(int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                            float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch) {
+    if (m <= 0 || k < 0 || n1 <= n0) return;
+    switch (dtype) {
+    case PK_BF16: linear_avx2(PK_BF16, x, m, w, k, y, ldy, n0, n1, accumulate, scratch); break;
+    case PK_F16: linear_avx2(PK_F16, x, m, w, k, y, ldy, n0, n1, accumulate, scratch); break;
+    default: linear_avx2(PK_F32, x, m, w, k, y, ldy, n0, n1, accumulate, scratch); break;
+    }
+}
+
+#else
+
+int pk_cpu_has_avx2_fma(void) { return 0; }
+
+void pk_widen_avx2(int dtype, const void *src, float *dst, int64_t count) { pk_widen(dtype, src, dst, count); }
+
+void pk_linear_avx2(int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                    float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch) {
+    pk_linear_portable(dtype, x, m, w, k, y, ldy, n0, n1, accumulate, scratch);
+}
+
+#endif
+
+// ---- narrowing (round to nearest even, as torch's .to(bfloat16/float16)) ----
+
+void pk_narrow(int dtype, const float *src, void *dst, int64_t count) {
+    uint16_t *d = (uint16_t *)dst;
+    for (int64_t i = 0; i < count; i++) {
+        uint32_t u;
+        memcpy(&u, &src[i], 4);
+        if (dtype == PK_BF16) {
+            if ((u & 0x7FFFFFFFu) > 0x7F800000u) { d[i] = (uint16_t)((u >> 16) | 0x40); continue; }  // NaN stays NaN
+            d[i] = (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1)) >> 16);
+        } else {
+            _Float16 h = (_Float16)src[i];   // C's conversion rounds to nearest even
+            memcpy(&d[i], &h, 2);
+        }
+    }
+}
