@@ -224,11 +224,124 @@ PK_AVX2 void pk_linear_avx2(int dtype, const float *x, int64_t m, const void *w,
     }
 }
 
+// ---- AVX-512 (F, plus F16C's conversions in 512-bit form) ----
+//
+// The same structure with 16 lanes and 32 registers: a tile of NR = 4 weight rows by MR512 = 4
+// x rows keeps 16 accumulators, 4 weight and 1 x register. Per-element order: 16 lane sums over
+// k < k16 in increasing k, a fixed horizontal sum, then the tail with fused multiply-adds.
+
+enum { MR512 = 4 };
+
+int pk_cpu_has_avx512(void) {
+    if (!pk_cpu_has_avx2_fma()) return 0;
+    unsigned a, b, c, d;
+    __cpuid_count(7, 0, a, b, c, d);
+    if ((b & (1u << 16)) == 0) return 0;            // AVX512F
+    // The OS must save opmask and zmm state (XCR0 bits 5, 6, 7) besides ymm (1, 2).
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 0xE6) == 0xE6;
+}
+
+#define PK_AVX512 __attribute__((target("avx512f,avx2,fma,f16c")))
+
+// 16 weights at w[i ..< i+16] as f32 lanes.
+PK_AVX512 PK_INLINE __m512 load16(int dtype, const void *w, int64_t i) {
+    if (dtype == PK_F32) return _mm512_loadu_ps((const float *)w + i);
+    __m256i h = _mm256_loadu_si256((const __m256i *)((const uint16_t *)w + i));
+    if (dtype == PK_BF16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    return _mm512_cvtph_ps(h);
+}
+
+// ((8 pairwise sums of the two halves), then reduce8's order): fixed, whatever the tile.
+PK_AVX512 PK_INLINE float hsum16(__m512 v) {
+    float s[16], t[8];
+    _mm512_storeu_ps(s, v);
+    for (int l = 0; l < 8; l++) t[l] = s[l] + s[l + 8];
+    return reduce8(t);
+}
+
+PK_AVX512 PK_INLINE void tile512(int dtype, const void *w, int64_t r0, int nr, const float *x, int64_t i0, int mr,
+                                 int64_t k, float *y, int64_t ldy, int accumulate) {
+    __m512 acc[MR512][NR];
+    for (int i = 0; i < MR512; i++)
+        for (int r = 0; r < NR; r++) acc[i][r] = _mm512_setzero_ps();
+    const int64_t k16 = k & ~(int64_t)15;
+    for (int64_t kk = 0; kk < k16; kk += 16) {
+        __m512 wv[NR];
+        for (int r = 0; r < NR; r++) wv[r] = r < nr ? load16(dtype, w, (r0 + r) * k + kk) : _mm512_setzero_ps();
+        for (int i = 0; i < MR512; i++) {
+            if (i >= mr) break;
+            __m512 xv = _mm512_loadu_ps(x + (i0 + i) * k + kk);
+            for (int r = 0; r < NR; r++) acc[i][r] = _mm512_fmadd_ps(xv, wv[r], acc[i][r]);
+        }
+    }
+    for (int i = 0; i < mr; i++) {
+        const float *xr = x + (i0 + i) * k;
+        for (int r = 0; r < nr; r++) {
+            float t = hsum16(acc[i][r]);
+            for (int64_t kk = k16; kk < k; kk++) t = __builtin_fmaf(xr[kk], widen1(dtype, w, (r0 + r) * k + kk), t);
+            store(y + (i0 + i) * ldy + r0 + r, t, accumulate);
+        }
+    }
+}
+
+PK_AVX512 static void widen_rows512(int dtype, const void *w, int64_t r0, int nr, int64_t k, float *dst) {
+    const int64_t k16 = k & ~(int64_t)15;
+    for (int r = 0; r < nr; r++) {
+        int64_t base = (r0 + r) * k;
+        for (int64_t kk = 0; kk < k16; kk += 16) _mm512_storeu_ps(dst + r * k + kk, load16(dtype, w, base + kk));
+        for (int64_t kk = k16; kk < k; kk++) dst[r * k + kk] = widen1(dtype, w, base + kk);
+    }
+}
+
+PK_AVX512 PK_INLINE void linear_avx512(const int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                                       float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch) {
+    for (int64_t r0 = n0; r0 < n1; r0 += NR) {
+        int nr = (int)(n1 - r0 < NR ? n1 - r0 : NR);
+        if (m == 1) {
+            // One row: widen in registers, the weights' bytes are the only memory traffic.
+            if (nr == NR) tile512(dtype, w, r0, NR, x, 0, 1, k, y, ldy, accumulate);
+            else tile512(dtype, w, r0, nr, x, 0, 1, k, y, ldy, accumulate);
+            continue;
+        }
+        const void *tw = w;
+        int64_t tr0 = r0;
+        if (dtype != PK_F32) {
+            widen_rows512(dtype, w, r0, nr, k, scratch);
+            tw = scratch; tr0 = 0;
+        }
+        float *ys = y + (r0 - tr0);
+        for (int64_t i0 = 0; i0 < m; i0 += MR512) {
+            int mr = (int)(m - i0 < MR512 ? m - i0 : MR512);
+            if (nr == NR && mr == MR512) tile512(PK_F32, tw, tr0, NR, x, i0, MR512, k, ys, ldy, accumulate);
+            else tile512(PK_F32, tw, tr0, nr, x, i0, mr, k, ys, ldy, accumulate);
+        }
+    }
+}
+
+PK_AVX512 void pk_linear_avx512(int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                                float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch) {
+    if (m <= 0 || k < 0 || n1 <= n0) return;
+    switch (dtype) {
+    case PK_BF16: linear_avx512(PK_BF16, x, m, w, k, y, ldy, n0, n1, accumulate, scratch); break;
+    case PK_F16: linear_avx512(PK_F16, x, m, w, k, y, ldy, n0, n1, accumulate, scratch); break;
+    default: linear_avx512(PK_F32, x, m, w, k, y, ldy, n0, n1, accumulate, scratch); break;
+    }
+}
+
 #else
 
 int pk_cpu_has_avx2_fma(void) { return 0; }
 
 void pk_widen_avx2(int dtype, const void *src, float *dst, int64_t count) { pk_widen(dtype, src, dst, count); }
+
+int pk_cpu_has_avx512(void) { return 0; }
+
+void pk_linear_avx512(int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                      float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch) {
+    pk_linear_portable(dtype, x, m, w, k, y, ldy, n0, n1, accumulate, scratch);
+}
 
 void pk_linear_avx2(int dtype, const float *x, int64_t m, const void *w, int64_t k,
                     float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch) {

@@ -58,6 +58,17 @@ struct Run: ParsableCommand {
             if obj["weights_gbps"] != nil {
                 print(String(repeating: " ", count: 26) + String(format: "weights read at %.1f GB/s", d("weights_gbps")))
             }
+            if obj["continuous_over_static"] != nil {
+                print(String(repeating: " ", count: 26) + String(format: "continuous %.1f tokens/s, static %.1f tokens/s (%.2fx)",
+                                                               d("continuous_tokens_per_s"), d("static_tokens_per_s"), d("continuous_over_static")))
+            }
+            let phases = obj.keys.filter { $0.hasPrefix("phase_") }.sorted { d($0) > d($1) }
+            if !phases.isEmpty {
+                let total = phases.reduce(0) { $0 + d($1) }
+                print(String(repeating: " ", count: 26) + "time: " + phases.map {
+                    String(format: "%@ %.2f s (%.0f%%)", String($0.dropFirst(6).dropLast(2)), d($0), 100 * d($0) / total)
+                }.joined(separator: ", "))
+            }
         }
         // Measured after the cases: a child spawned later would inherit this 1 GiB in its
         // peak RSS (ru_maxrss survives fork and exec).

@@ -38,7 +38,7 @@ final class GenerationBF16Tests: XCTestCase {
 
     func testMatchesReferenceOnRoundedWeights() {
         for dtype in WeightsDType.allCases {
-            for variant in KernelVariant.allCases {
+            for variant in KernelVariant.supported {
                 for (rows, inDim, outDim) in [(1, 70, 37), (1, 71, 130), (1, 64, 256), (1, 7, 5), (2, 71, 130),
                                               (3, 70, 37), (5, 17, 9), (8, 896, 67), (33, 129, 40), (65, 71, 130)] {
                     check(dtype, variant, rows: rows, inDim: inDim, outDim: outDim, accumulate: false)
@@ -81,11 +81,16 @@ final class GenerationBF16Tests: XCTestCase {
     }
 
     func testDispatchHonoursTheEnvironment() {
-        XCTAssertEqual(KernelVariant.choose(environment: [:], cpuHasAVX2: true), .avx2)
-        XCTAssertEqual(KernelVariant.choose(environment: ["PREFKIT_NO_AVX2": "1"], cpuHasAVX2: true), .portable)
-        XCTAssertEqual(KernelVariant.choose(environment: ["PREFKIT_NO_AVX2": "0"], cpuHasAVX2: true), .avx2)
-        XCTAssertEqual(KernelVariant.choose(environment: [:], cpuHasAVX2: false), .portable)
-        let env = ProcessInfo.processInfo.environment["PREFKIT_NO_AVX2"]
-        if env == nil { XCTAssertEqual(KernelVariant.selected, KernelVariant.cpuHasAVX2 ? .avx2 : .portable) }
+        let all: [KernelVariant] = [.avx512, .avx2, .portable]
+        XCTAssertEqual(KernelVariant.choose(environment: [:], supported: all), .avx512)
+        XCTAssertEqual(KernelVariant.choose(environment: ["PREFKIT_NO_AVX512": "1"], supported: all), .avx2)
+        XCTAssertEqual(KernelVariant.choose(environment: ["PREFKIT_NO_AVX2": "1"], supported: all), .portable)
+        XCTAssertEqual(KernelVariant.choose(environment: ["PREFKIT_NO_AVX2": "0"], supported: all), .avx512)
+        XCTAssertEqual(KernelVariant.choose(environment: [:], supported: [.avx2, .portable]), .avx2)
+        XCTAssertEqual(KernelVariant.choose(environment: [:], supported: [.portable]), .portable)
+        let env = ProcessInfo.processInfo.environment
+        if env["PREFKIT_NO_AVX2"] == nil && env["PREFKIT_NO_AVX512"] == nil {
+            XCTAssertEqual(KernelVariant.selected, KernelVariant.supported.first)
+        }
     }
 }

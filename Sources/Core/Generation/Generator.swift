@@ -44,6 +44,25 @@ public final class Generator {
     /// Only the prompts in `range` (one rank's block): each keeps its index in `prompts`, so its
     /// random stream, and therefore its samples, are those of a run over all of them.
     public func generate(_ prompts: [[Int]], only range: Range<Int>, onBatch: ([GeneratedSequence]) throws -> Void) throws {
+        try generate(prompts, only: range, limits: nil, onBatch: onBatch)
+    }
+
+    /// With a budget of new tokens per prompt (each ≤ maxNewTokens): rows of very different
+    /// lengths in one run, what continuous batching is for.
+    public func generate(_ prompts: [[Int]], maxNewTokens limits: [Int]) throws -> [GeneratedSequence] {
+        guard limits.count == prompts.count else {
+            throw PrefkitError("\(limits.count) token budgets for \(prompts.count) prompts")
+        }
+        for l in limits where l < 1 || l > options.maxNewTokens {
+            throw PrefkitError("a prompt's new-token budget must be in 1...\(options.maxNewTokens), got \(l)")
+        }
+        var all: [GeneratedSequence] = []
+        try generate(prompts, only: prompts.indices, limits: limits) { all += $0 }
+        return all
+    }
+
+    private func generate(_ prompts: [[Int]], only range: Range<Int>, limits: [Int]?,
+                          onBatch: ([GeneratedSequence]) throws -> Void) throws {
         for i in range where prompts[i].isEmpty {
             throw PrefkitError("prompt \(i) has no tokens")
         }
@@ -51,7 +70,7 @@ public final class Generator {
         let items = (range.lowerBound * s..<range.upperBound * s).map { Item(prompt: $0 / s, sample: $0 % s) }
         if items.isEmpty { return }
         try withoutActuallyEscaping(onBatch) { callback in
-            var run = Run(self, items: items, prompts: prompts, onBatch: callback)
+            var run = Run(self, items: items, prompts: prompts, limits: limits, onBatch: callback)
             try run.loop()
         }
     }
@@ -71,6 +90,8 @@ public final class Generator {
         let gen: Generator
         let items: [Item]
         let prompts: [[Int]]
+        /// New tokens per prompt at most, when not options.maxNewTokens for all.
+        let limits: [Int]?
         let onBatch: ([GeneratedSequence]) throws -> Void
         let cache: KVCache
         var sampler: Sampler
@@ -79,8 +100,9 @@ public final class Generator {
         var done: [GeneratedSequence?]                // by item, until emitted
         var emitted = 0                               // items handed to onBatch so far
 
-        init(_ gen: Generator, items: [Item], prompts: [[Int]], onBatch: @escaping ([GeneratedSequence]) throws -> Void) {
-            self.gen = gen; self.items = items; self.prompts = prompts; self.onBatch = onBatch
+        init(_ gen: Generator, items: [Item], prompts: [[Int]], limits: [Int]?,
+             onBatch: @escaping ([GeneratedSequence]) throws -> Void) {
+            self.gen = gen; self.items = items; self.prompts = prompts; self.limits = limits; self.onBatch = onBatch
             let n = min(gen.options.batchSize, items.count)
             // Slots are reused by any sequence, so each holds the longest one. The last sampled
             // token is never fed back, so a sequence needs prompt + maxNew − 1 positions.
@@ -143,8 +165,11 @@ public final class Generator {
                 for (i, slot) in rows.enumerated() {
                     let t = sampler.sample(logits + logitRows[i] * vocab, vocab: vocab, rng: &slots[slot]!.rng)
                     slots[slot]!.steps += 1
-                    if let reason = gen.rule.accept(t, into: &slots[slot]!.tokens) {
-                        let row = slots[slot]!, item = items[row.item]
+                    let item = items[slots[slot]!.item]
+                    var reason = gen.rule.accept(t, into: &slots[slot]!.tokens)
+                    if reason == nil, let limits, slots[slot]!.tokens.count >= limits[item.prompt] { reason = .length }
+                    if let reason {
+                        let row = slots[slot]!
                         done[row.item] = GeneratedSequence(promptIndex: item.prompt, sample: item.sample, tokens: row.tokens,
                                                            text: gen.rule.responseText(row.tokens), finishReason: reason,
                                                            steps: row.steps, eosToken: reason == .eos ? t : nil)

@@ -44,17 +44,17 @@ public enum DecodeLinear {
         let per = Int(pk_linear_scratch_floats(Int64(inDim)))          // [4, inDim] widened tile
         let space = scratch.get(workers * per)
         let chunk = (outDim + workers - 1) / workers
-        let code = dtype.kernelCode, avx2 = variant == .avx2
+        let code = dtype.kernelCode
+        let kernel = switch variant {
+        case .avx512: pk_linear_avx512
+        case .avx2: pk_linear_avx2
+        case .portable: pk_linear_portable
+        }
         Parallel.forRange(workers) { lo, hi in
             for worker in lo..<hi {
                 let n0 = worker * chunk, n1 = min(outDim, n0 + chunk)
-                if avx2 {
-                    pk_linear_avx2(code, x, Int64(rows), w, Int64(inDim), y, Int64(outDim), Int64(n0), Int64(n1),
-                                   accumulate ? 1 : 0, space + worker * per)
-                } else {
-                    pk_linear_portable(code, x, Int64(rows), w, Int64(inDim), y, Int64(outDim), Int64(n0), Int64(n1),
-                                       accumulate ? 1 : 0, space + worker * per)
-                }
+                kernel(code, x, Int64(rows), w, Int64(inDim), y, Int64(outDim), Int64(n0), Int64(n1),
+                       accumulate ? 1 : 0, space + worker * per)
             }
         }
     }
@@ -66,7 +66,7 @@ public enum DecodeLinear {
         let block = max(blockFloats, inDim), blockRows = block / inDim
         let space = scratch.get(workers * block)
         let perWorker = (outDim + workers - 1) / workers
-        let code = dtype.kernelCode, width = dtype.byteWidth, avx2 = variant == .avx2
+        let code = dtype.kernelCode, width = dtype.byteWidth, vector = variant != .portable
         Parallel.forRange(workers, callsBLAS: true) { lo, hi in
             for worker in lo..<hi {
                 var r = worker * perWorker
@@ -75,7 +75,7 @@ public enum DecodeLinear {
                 while r < end {
                     let n = min(blockRows, end - r)
                     let src = w + r * inDim * width
-                    if avx2 { pk_widen_avx2(code, src, mine, Int64(n * inDim)) } else { pk_widen(code, src, mine, Int64(n * inDim)) }
+                    if vector { pk_widen_avx2(code, src, mine, Int64(n * inDim)) } else { pk_widen(code, src, mine, Int64(n * inDim)) }
                     sgemm(transB: true, m: rows, n: n, k: inDim, a: x, lda: inDim, b: mine, ldb: inDim,
                           beta: accumulate ? 1 : 0, c: y + r, ldc: outDim)
                     r += n
