@@ -176,15 +176,6 @@ PK_AVX2 static void widen_rows(int dtype, const void *w, int64_t r0, int nr, int
     }
 }
 
-PK_AVX2 void pk_widen_avx2(int dtype, const void *src, float *dst, int64_t count) {
-    if (count <= 0) return;
-    if (dtype == PK_F32) { memcpy(dst, src, (size_t)count * 4); return; }
-    const int64_t c8 = count & ~(int64_t)7;
-    if (dtype == PK_BF16) for (int64_t i = 0; i < c8; i += 8) _mm256_storeu_ps(dst + i, load8(PK_BF16, src, i));
-    else for (int64_t i = 0; i < c8; i += 8) _mm256_storeu_ps(dst + i, load8(PK_F16, src, i));
-    for (int64_t i = c8; i < count; i++) dst[i] = widen1(dtype, src, i);
-}
-
 // The body of pk_linear_avx2 for one dtype. Always inlined with constant dtype, nr and mr at
 // the hot call sites, so each combination compiles to straight-line register code.
 PK_AVX2 PK_INLINE void linear_avx2(const int dtype, const float *x, int64_t m, const void *w, int64_t k,
@@ -333,8 +324,6 @@ PK_AVX512 void pk_linear_avx512(int dtype, const float *x, int64_t m, const void
 #else
 
 int pk_cpu_has_avx2_fma(void) { return 0; }
-
-void pk_widen_avx2(int dtype, const void *src, float *dst, int64_t count) { pk_widen(dtype, src, dst, count); }
 
 int pk_cpu_has_avx512(void) { return 0; }
 

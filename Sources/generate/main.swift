@@ -70,7 +70,8 @@ struct Generate: ParsableCommand {
             let reasons = [FinishReason.eos, .stop, .length].map { "\($0.rawValue) \(s.finishCounts[$0, default: 0])" }
             let rate = String(format: "%.1f s (%.1f tokens/s)", s.seconds, s.tokensPerSecond)
             FileHandleStderr.write("generate: \(s.sequences) responses for \(s.prompts) prompts, \(s.newTokens) new tokens in \(rate), "
-                                   + "template \(s.template); finish: \(reasons.joined(separator: ", ")) -> \(out)\n")
+                                   + "template \(s.template); \(weightsDtype.rawValue) weights, \(KernelVariant.selected.rawValue) kernels, "
+                                   + "\(batching.rawValue) batching; finish: \(reasons.joined(separator: ", ")) -> \(out)\n")
             if let n = s.templateNote { FileHandleStderr.write("generate: \(n)\n") }
         }
     }

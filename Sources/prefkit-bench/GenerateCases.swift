@@ -24,7 +24,7 @@ enum GenerateCases {
         // read_bandwidth_gbps is added by `run`, measured in the same run after the cases.
         var extra: [String: Double] = ["setup_s": setup, "seconds": dt]
         extra["weights_gbps"] = Double(gen.workspace.weightBytesPerStep) * Double(steps) / dt / 1e9
-        for (phase, s) in profile.seconds { extra["phase_" + phase + "_s"] = s }
+        phases(profile, total: dt, into: &extra)
         return CaseResult(name: name, shape: shape.rawValue, batch: "\(batch)x32+64", tokensPerS: Double(newTokens) / dt,
                           gflops: flops / dt / 1e9, ceiling: ceiling, peakRSS: peakRSSMiB(), extra: extra)
     }
@@ -53,7 +53,7 @@ enum GenerateCases {
             outputs[mode] = out.map(\.tokens)
             extra["\(mode.rawValue)_tokens_per_s"] = tokens[mode]!
             extra["\(mode.rawValue)_seconds"] = dt
-            if mode == .continuous { for (phase, s) in profile.seconds { extra["phase_" + phase + "_s"] = s } }
+            if mode == .continuous { phases(profile, total: dt, into: &extra) }
         }
         // Both modes must sample the same tokens (each sequence has its own stream).
         guard outputs[.static]! == outputs[.continuous]! else { throw BenchError("\(name): static and continuous outputs differ") }
@@ -63,6 +63,13 @@ enum GenerateCases {
         let dt = extra["continuous_seconds"]!
         return CaseResult(name: name, shape: shape.rawValue, batch: "16 of 64x32+8..256", tokensPerS: tokens[.continuous]!,
                           gflops: flops / dt / 1e9, ceiling: ceiling, peakRSS: peakRSSMiB(), extra: extra)
+    }
+
+    /// phase_<name>_s for each timed phase, and phase_other_s for the rest of the wall time
+    /// (embedding, final norm, cache bookkeeping, output).
+    static func phases(_ profile: PhaseProfile, total: Double, into extra: inout [String: Double]) {
+        for (phase, s) in profile.seconds { extra["phase_" + phase + "_s"] = s }
+        extra["phase_other_s"] = max(0, total - profile.seconds.values.reduce(0, +))
     }
 
     static func options(batch: Int, dtype: WeightsDType) -> GenerationOptions {

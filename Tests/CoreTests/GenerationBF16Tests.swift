@@ -4,8 +4,8 @@ import Core
 /// The decoding projection (DecodeLinear) against fp64 math on the same rounded weights, for
 /// f32, bf16 and f16 storage and both kernel variants: only summation order and FMA may
 /// differ. Odd shapes exercise every tail: k not a multiple of 8 (or 16), output columns not
-/// a multiple of the 4-row tile, 1 row (registers only), 2 rows, and more rows than the
-/// 2-row register tile (the widened-tile path), up to past `fewRows` (widen + sgemm).
+/// a multiple of the 4-row tile, 1 row (registers only), 2 rows, more rows than a register
+/// tile (the widened-tile path), and more than `rowBlock` rows (two passes).
 /// Bound: |y − ref| ≤ 1e-5 · (1 + Σ|x·w|) — fp32 summation of k ≤ 33k terms, far below the
 /// bf16 rounding of a weight (2⁻⁹ relative), so a wrong weight, row or column shows.
 final class GenerationBF16Tests: XCTestCase {
@@ -48,35 +48,37 @@ final class GenerationBF16Tests: XCTestCase {
         }
     }
 
-    /// Rows wider than a worker's scratch block (a wide down_proj) on the many-rows path: the
-    /// block grows to one row instead of spilling into the next worker's.
-    func testInputWiderThanTheScratchBlock() {
-        check(.bf16, .selected, rows: DecodeLinear.fewRows + 1, inDim: DecodeLinear.blockFloats + 5, outDim: 130,
-              accumulate: false)
-        check(.f16, .selected, rows: 2, inDim: DecodeLinear.blockFloats + 5, outDim: 9, accumulate: false)
+    /// Rows wider than L1 and L2 (a wide down_proj), in two row blocks.
+    func testWideInput() {
+        check(.bf16, .selected, rows: DecodeLinear.rowBlock + 1, inDim: 32 * 1024 + 5, outDim: 13, accumulate: false)
+        check(.f16, .selected, rows: 2, inDim: 32 * 1024 + 5, outDim: 9, accumulate: true)
     }
 
     /// A row's result does not depend on how many rows share the call or where it sits:
     /// what makes continuous batching give the tokens of batch size 1.
     func testRowResultIndependentOfBatch() {
+        for variant in KernelVariant.supported { rowIndependence(variant) }
+    }
+
+    func rowIndependence(_ variant: KernelVariant) {
         var rng = SplitMix64(seed: 9)
         let inDim = 203, outDim = 75
         let w = HalfRounding.round(randomArray(outDim * inDim, &rng), to: .bf16)
-        let x = randomArray(40 * inDim, &rng)
+        let x = randomArray(70 * inDim, &rng)
         func run(_ rows: ArraySlice<Float>, _ n: Int) -> [Float] {
             var y = [Float](repeating: 0, count: n * outDim)
             w.raw.withUnsafeBytes { wp in
                 Array(rows).withUnsafeBufferPointer { xp in
                     DecodeLinear.forward(x: xp.baseAddress!, w: wp.baseAddress!, dtype: .bf16, b: nil, y: &y, rows: n,
-                                         inDim: inDim, outDim: outDim, scratch: Scratch())
+                                         inDim: inDim, outDim: outDim, scratch: Scratch(), variant: variant)
                 }
             }
             return y
         }
-        let all = run(x[...], 40)
-        for (start, n) in [(0, 1), (7, 1), (7, 2), (12, 3), (39, 1), (3, 33)] {
+        let all = run(x[...], 70)
+        for (start, n) in [(0, 1), (7, 1), (7, 2), (12, 3), (39, 1), (3, 33), (65, 5)] {
             let part = run(x[(start * inDim)..<((start + n) * inDim)], n)
-            XCTAssertEqual(part, Array(all[(start * outDim)..<((start + n) * outDim)]), "rows \(start)..<\(start + n)")
+            XCTAssertEqual(part, Array(all[(start * outDim)..<((start + n) * outDim)]), "\(variant) rows \(start)..<\(start + n)")
         }
     }
 

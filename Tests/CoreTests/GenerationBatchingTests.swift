@@ -34,6 +34,36 @@ final class GenerationBatchingTests: XCTestCase {
         }
     }
 
+    /// A prompt's prefill (cache and logits) and next decode step are bit-identical whether it
+    /// is prefilled alone or packed with others, for every weight dtype. Sizes large enough
+    /// that a BLAS would pick different kernels for different row counts.
+    func testPrefillOfAPromptDoesNotDependOnItsCompany() throws {
+        let c = ModelConfig(modelType: "qwen2", vocabSize: 512, hiddenSize: 256, intermediateSize: 688,
+                            numLayers: 2, numHeads: 8, numKVHeads: 2, tieWordEmbeddings: true)
+        let model = Transformer(config: c)
+        model.randomInitUniform(seed: 4, std: 0.05)
+        var rng = SplitMix64(seed: 8)
+        let seqs = [7, 40, 33, 64, 90].map { n in (0..<n).map { _ in Int(rng.next() % 512) } }
+        for dtype in WeightsDType.allCases {
+            let ws = DecodeWorkspace(model: model, weightsDType: dtype)
+            func run(_ which: [Int]) throws -> [[Float]] {
+                let cache = KVCache(config: c, capacities: which.map { seqs[$0].count + 1 })
+                let rows = Array(which.indices)
+                let first = try model.prefill(which.map { seqs[$0] }, rows: rows, cache: cache, workspace: ws)
+                var out = rows.map { Array(UnsafeBufferPointer(start: first + $0 * 512, count: 512)) }
+                let next = try model.decodeStep(tokens: which.map { seqs[$0][0] }, rows: rows, cache: cache, workspace: ws)
+                for r in rows { out[r] += Array(UnsafeBufferPointer(start: next + r * 512, count: 512)) }
+                return out
+            }
+            let together = try run(Array(seqs.indices))
+            for i in seqs.indices {
+                let alone = try run([i])[0]
+                let diff = zip(alone, together[i]).map { abs($0 - $1) }.max() ?? 0
+                XCTAssert(alone == together[i], "\(dtype) prompt \(i) alone vs packed: max |diff| \(diff)")
+            }
+        }
+    }
+
     /// The stage's output file, byte for byte, for batch size 1 and a continuous batch of 3.
     func testGenerateFileIsByteIdenticalToBatchSizeOne() throws {
         let tmp = NSTemporaryDirectory() + "prefkit-cb-\(getpid())-\(UUID().uuidString)"
@@ -82,7 +112,8 @@ final class GenerationBatchingTests: XCTestCase {
         }
     }
 
-    /// PREFKIT_NO_AVX2=1 makes the generate stage run the portable kernels, with the same output file.
+    /// PREFKIT_NO_AVX2=1 makes the generate stage run the portable kernels (it says so), with the
+    /// same output file.
     func testNoAVX2EnvironmentGivesTheSameFile() throws {
         let tmp = NSTemporaryDirectory() + "prefkit-noavx-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
@@ -95,6 +126,8 @@ final class GenerationBatchingTests: XCTestCase {
             let (rc, log) = try StageCLI.run("generate", ["--model", m, "--prompts", prompts, "--out", out, "--max-new-tokens", "12",
                                                           "--temperature", "0", "--batch-size", "2", "--weights-dtype", "bf16"], env: env)
             XCTAssertEqual(rc, 0, log)
+            let expected = env.isEmpty ? KernelVariant.supported[0] : .portable
+            XCTAssert(log.contains("bf16 weights, \(expected.rawValue) kernels"), "the stage reports the kernels it ran: \(log)")
             outs.append(try Data(contentsOf: URL(fileURLWithPath: out)))
         }
         XCTAssertEqual(outs[0], outs[1])

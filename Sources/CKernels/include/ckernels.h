@@ -38,10 +38,9 @@ void pk_linear_avx512(int dtype, const float *x, int64_t m, const void *w, int64
 // Floats of scratch one call needs: a tile of widened weight rows.
 int64_t pk_linear_scratch_floats(int64_t k);
 
-// Exact widening of `count` elements of `dtype` to f32 (a block of half-precision weight
-// rows before an sgemm over many rows; an embedding row).
+// Exact widening of `count` elements of `dtype` to f32 (tests compare against the values a
+// kernel sees).
 void pk_widen(int dtype, const void *src, float *dst, int64_t count);
-void pk_widen_avx2(int dtype, const void *src, float *dst, int64_t count);
 
 // f32 → bf16 / f16 bits, round to nearest even (NaN stays NaN; f16 overflows to ±inf).
 void pk_narrow(int dtype, const float *src, void *dst, int64_t count);

@@ -1,5 +1,5 @@
 /// Generation on a KV cache: a prefill that runs the prompts through the packed-sequence
-/// forward once and keeps their keys/values, then one token per row per step through the
+/// forward once (with the decode weights and kernel) and keeps their keys/values, then one token per row per step through the
 /// same block program, where every projection is one [activeRows, ·] product and each row
 /// attends to its own cache. Both return logits of the last position only, [rows, vocab],
 /// valid until the next call.
@@ -16,7 +16,13 @@ extension Transformer {
         let batch = TokenBatch(prompts), acts = ws.prefillActs
         let stride = attentionShape.qkvStride, kOff = attentionShape.kOffset, vOff = attentionShape.vOffset
         let kvDim = config.kvDim
-        forward(batch, acts) { layer, qkv in
+        // The projections run on the decode weights and kernel, whose rows are summed alike
+        // whatever the row count: a prompt's cache and logits then do not depend on the prompts
+        // it is prefilled with (OpenBLAS's sgemm picks kernels by shape, so its rows are not).
+        let product: ProjectionProduct = { x, rows, pw, y in
+            ws.linear(x, rows: rows, w: pw.weight, bias: pw.bias, outDim: pw.outDim, inDim: pw.inDim, y: y)
+        }
+        forward(batch, acts, product: product) { layer, qkv in
             for (s, row) in rows.enumerated() {
                 let k = cache.keys(row, layer), v = cache.values(row, layer)
                 for t in 0..<batch.lengths[s] {
