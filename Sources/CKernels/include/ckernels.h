@@ -25,7 +25,7 @@ int pk_cpu_has_avx512(void);
 
 // Output columns j in [n0, n1) only: callers split n over their threads.
 // x: [m, k] row stride k. w: [n, k] of `dtype` elements, row stride k. y: [m, ldy].
-// scratch: at least pk_linear_scratch_floats(k) floats, private to the calling thread.
+// scratch: at least pk_linear_scratch_floats(m, k) floats, private to the calling thread.
 // accumulate != 0: y += x·Wᵀ, else y = x·Wᵀ. Sizes must be ≥ 0; nothing is read or written
 // outside x[0 ..< m·k], w[n0·k ..< n1·k], y rows' columns [n0, n1) and scratch.
 void pk_linear_portable(int dtype, const float *x, int64_t m, const void *w, int64_t k,
@@ -35,8 +35,8 @@ void pk_linear_avx2(int dtype, const float *x, int64_t m, const void *w, int64_t
 void pk_linear_avx512(int dtype, const float *x, int64_t m, const void *w, int64_t k,
                       float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch);
 
-// Floats of scratch one call needs: a tile of widened weight rows.
-int64_t pk_linear_scratch_floats(int64_t k);
+// Floats of scratch one call needs: a tile of widened weight rows and a permuted copy of x.
+int64_t pk_linear_scratch_floats(int64_t m, int64_t k);
 
 // Exact widening of `count` elements of `dtype` to f32 (tests compare against the values a
 // kernel sees).

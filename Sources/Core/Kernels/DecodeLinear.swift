@@ -21,7 +21,8 @@ public enum DecodeLinear {
                                variant: KernelVariant = .selected) {
         // At least 16 columns per worker, or the hand-off costs more than the work.
         let workers = max(1, min(Parallel.workers, outDim / 16))
-        let per = Int(pk_linear_scratch_floats(Int64(inDim)))          // [4, inDim] widened tile per worker
+        // Per worker: a [4, inDim] widened weight tile and a permuted copy of the x block.
+        let per = Int(pk_linear_scratch_floats(Int64(min(rows, rowBlock)), Int64(inDim)))
         let space = scratch.get(workers * per)
         let chunk = (outDim + workers - 1) / workers
         let code = dtype.kernelCode
