@@ -21,8 +21,8 @@ struct Run: ParsableCommand {
         for n in names where !Cases.all.contains(n) {
             throw ValidationError("unknown case \(n); known: \(Cases.all.joined(separator: ", "))")
         }
-        let ceiling = Ceiling.sgemmGFLOPs()
-        print(String(format: "sgemm ceiling: %.1f GFLOP/s (2048³, best of 4, %d BLAS threads)", ceiling, BLASThreads.count))
+        let (ceiling, detail) = Ceiling.modelGFLOPs()
+        print(String(format: "ceiling: %.1f GFLOP/s, the best of %@ GFLOP/s (%d BLAS threads)", ceiling, detail, BLASThreads.count))
         var lines: [String] = []
         print("case                      shape        batch         tokens/s    GFLOP/s  %ceiling  fwd tok/s  peak RSS MiB")
         for n in names {
@@ -92,7 +92,7 @@ struct OneCase: ParsableCommand {
     @Argument var name: String
     @Option var ceiling: Double = .nan
     func run() throws {
-        let r = try Cases.run(name, ceiling: ceiling.isNaN ? Ceiling.sgemmGFLOPs() : ceiling)
+        let r = try Cases.run(name, ceiling: ceiling.isNaN ? Ceiling.modelGFLOPs().ceiling : ceiling)
         print(r.json)
     }
 }
