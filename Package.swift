@@ -28,7 +28,10 @@ let package = Package(
         // Core builds with the normal checks (-O): bounds, overflow and preconditions stay on
         // in release, because Core parses untrusted files. The hot loops already work on raw
         // pointers, so -Ounchecked bought nothing measurable (README, "Build flags").
-        .target(name: "Core", dependencies: ["COpenBLAS", "CZstd", "CZlib", "Jinja"]),
+        .target(name: "Core", dependencies: ["COpenBLAS", "CZstd", "CZlib", "Jinja", "CKernels"]),
+        // Decoding's matrix products over few rows, f32/bf16/f16 weights: an AVX2/FMA variant
+        // chosen at run time from CPUID and a portable one (include/ckernels.h says why C).
+        .target(name: "CKernels"),
         // Jinja renders chat templates (a user's file, so untrusted): no dependencies, and
         // errors instead of traps on any input.
         .target(name: "Jinja"),

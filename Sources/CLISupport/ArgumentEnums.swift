@@ -18,6 +18,7 @@ extension PKUPreference: ExpressibleByArgument {}
 extension LRScheduleKind: ExpressibleByArgument {}
 extension TruncationOptions.Mode: ExpressibleByArgument {}
 extension WeightsDType: ExpressibleByArgument {}
+extension Batching: ExpressibleByArgument {}
 extension OverLengthPolicy: ExpressibleByArgument {}
 extension ReportTarget: ExpressibleByArgument {}
 

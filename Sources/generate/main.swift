@@ -25,7 +25,9 @@ struct Generate: ParsableCommand {
     var stop: [String] = []
     @Option(help: "Which column fills each field: FIELD=COLUMN,… (e.g. prompt=question, messages=conversation, id=uid).")
     var columns: String?
-    @Option(help: "Decode-time weights (bf16: half the bytes read per token).") var weightsDtype: WeightsDType = .f32
+    @Option(help: "Decode-time weights (bf16, f16: half the bytes read per token).") var weightsDtype: WeightsDType = .f32
+    @Option(help: "continuous: a finished sequence's slot takes the next one at once; static: batch after batch. Outputs are the same.")
+    var batching: Batching = .continuous
 
     var options: GenerationOptions {
         var o = GenerationOptions()
@@ -36,6 +38,7 @@ struct Generate: ParsableCommand {
         o.batchSize = batchSize
         o.stopStrings = stop
         o.weightsDType = weightsDtype
+        o.batching = batching
         return o
     }
 
@@ -67,7 +70,8 @@ struct Generate: ParsableCommand {
             let reasons = [FinishReason.eos, .stop, .length].map { "\($0.rawValue) \(s.finishCounts[$0, default: 0])" }
             let rate = String(format: "%.1f s (%.1f tokens/s)", s.seconds, s.tokensPerSecond)
             FileHandleStderr.write("generate: \(s.sequences) responses for \(s.prompts) prompts, \(s.newTokens) new tokens in \(rate), "
-                                   + "template \(s.template); finish: \(reasons.joined(separator: ", ")) -> \(out)\n")
+                                   + "template \(s.template); \(weightsDtype.rawValue) weights, \(KernelVariant.selected.rawValue) kernels, "
+                                   + "\(batching.rawValue) batching; finish: \(reasons.joined(separator: ", ")) -> \(out)\n")
             if let n = s.templateNote { FileHandleStderr.write("generate: \(n)\n") }
         }
     }

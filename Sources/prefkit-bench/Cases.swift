@@ -17,7 +17,8 @@ struct CaseResult {
 }
 
 enum Cases {
-    static let all = ["fwdbwd_tiny", "fwdbwd_05b", "gen_tiny_b1", "gen_tiny_b8", "gen_05b_b1", "gen_05b_b8", "gen_05b_b1_bf16",
+    static let all = ["fwdbwd_tiny", "fwdbwd_05b", "gen_tiny_b1", "gen_tiny_b8", "gen_05b_b1", "gen_05b_b1_bf16", "gen_05b_b1_f16",
+                      "gen_05b_b8", "gen_05b_b8_bf16", "gen_05b_b32", "gen_05b_mixed",
                       "fwdbwd_gemma3_270m", "gen_gemma3_270m_b1",
                       "rm_tiny", "score_05b", "dpo_tiny_full", "dpo_tiny_lora",
                       "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_precomputed",
@@ -36,6 +37,10 @@ enum Cases {
         case "gen_05b_b1": return try GenerateCases.run(name, .qwen05b, batch: 1, ceiling: ceiling)
         case "gen_05b_b8": return try GenerateCases.run(name, .qwen05b, batch: 8, ceiling: ceiling)
         case "gen_05b_b1_bf16": return try GenerateCases.run(name, .qwen05b, batch: 1, dtype: .bf16, ceiling: ceiling)
+        case "gen_05b_b1_f16": return try GenerateCases.run(name, .qwen05b, batch: 1, dtype: .f16, ceiling: ceiling)
+        case "gen_05b_b8_bf16": return try GenerateCases.run(name, .qwen05b, batch: 8, dtype: .bf16, ceiling: ceiling)
+        case "gen_05b_b32": return try GenerateCases.run(name, .qwen05b, batch: 32, ceiling: ceiling)
+        case "gen_05b_mixed": return try GenerateCases.mixed(name, .qwen05b, ceiling: ceiling)
         case "rm_tiny": return try RewardCases.train(name, .tiny, pairs: 8, prompt: 64, response: 64, iterations: 5, ceiling: ceiling)
         case "score_05b": return RewardCases.score(name, .qwen05b, batch: 8, length: 128, iterations: 3, ceiling: ceiling)
         case "dpo_tiny_full": return DPOCases.train(name, .tiny, pairs: 8, lora: false, reference: .separate, iterations: 5, ceiling: ceiling)

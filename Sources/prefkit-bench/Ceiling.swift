@@ -19,6 +19,45 @@ enum Ceiling {
         return best
     }
 
+    /// The best rate any product of the run can reach: square sgemm, sgemm on each of the 0.5B
+    /// model's own shapes (512 rows), and the decode kernel (DecodeLinear) on the model's
+    /// projections at 64 rows in f32 and bf16. Cases count model FLOPs over wall time, so none
+    /// can honestly exceed this; a square sgemm alone under-stated it on a noisy VM (the
+    /// dpo_05b rows printed 103–108%).
+    static func modelGFLOPs() -> (ceiling: Double, detail: String) {
+        let square = sgemmGFLOPs()
+        var bestShape = 0.0, bestName = ""
+        for (name, ta, tb, m, n, k) in GemmShapes.qwen05b(rows: 512) {
+            let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
+            let lda = ta ? m : k, ldb = tb ? k : n
+            for rep in 0..<3 {
+                let t0 = now()
+                sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.ptr, lda: lda, b: b.ptr, ldb: ldb, beta: 1, c: c.ptr, ldc: n)
+                let r = 2 * Double(m * n * k) / (now() - t0) / 1e9
+                if rep > 0 && r > bestShape { bestShape = r; bestName = name }
+            }
+        }
+        var bestDecode = 0.0
+        let rows = DecodeLinear.rowBlock, scratch = Scratch()
+        for (n, k) in [(1152, 896), (9728, 896), (896, 4864)] {
+            for dtype in [WeightsDType.f32, .bf16] {
+                let x = FloatBuffer(count: rows * k), y = FloatBuffer(count: rows * n)
+                let w = [UInt8](repeating: 0x3C, count: n * k * dtype.byteWidth)   // small finite values
+                w.withUnsafeBytes { wp in
+                    for rep in 0..<3 {
+                        let t0 = now()
+                        DecodeLinear.forward(x: x.ptr, w: wp.baseAddress!, dtype: dtype, b: nil, y: y.ptr, rows: rows,
+                                             inDim: k, outDim: n, scratch: scratch)
+                        if rep > 0 { bestDecode = max(bestDecode, 2 * Double(rows * n * k) / (now() - t0) / 1e9) }
+                    }
+                }
+            }
+        }
+        let detail = String(format: "2048³ %.1f, best model shape %.1f (%@), decode kernel %.1f (%@)", square, bestShape,
+                            bestName, bestDecode, KernelVariant.selected.rawValue)
+        return (max(square, bestShape, bestDecode), detail)
+    }
+
     /// Memory read bandwidth: sum a 1 GiB float array on every core, best of 3. Decoding one
     /// row at a time streams the weights once per token, so this bounds its tokens/s.
     static func readBandwidthGBps(bytes: Int = 1 << 30, reps: Int = 3) -> Double {

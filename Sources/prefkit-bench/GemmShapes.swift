@@ -5,13 +5,9 @@ import Foundation
 /// `prefkit-bench shapes`: GFLOP/s of the model's own GEMM shapes, to see which ones
 /// fall short of the ceiling (thin matrices, transposes, small k).
 struct GemmShapes: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "shapes", abstract: "Time the 0.5B model's GEMM shapes.")
-    @Option var rows = 512
-    @Flag(help: "Split output columns over our own threads, single-threaded BLAS each.") var split = false
-
-    func run() throws {
-        let n = rows
-        let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
+    /// (name, transA, transB, m, n, k) of the 0.5B model's training and scoring products.
+    static func qwen05b(rows n: Int) -> [(String, Bool, Bool, Int, Int, Int)] {
+        [
             ("qkv fwd", false, true, n, 1152, 896), ("o fwd", false, true, n, 896, 896),
             ("gate/up fwd", false, true, n, 9728, 896), ("down fwd", false, true, n, 896, 4864),
             ("gate/up dx", false, false, n, 896, 9728), ("gate/up dW", true, false, 9728, 896, n),
@@ -20,6 +16,14 @@ struct GemmShapes: ParsableCommand {
             ("lm head dW 110", true, false, 151_936, 896, 110),
             ("lm head fwd 440", false, true, 440, 151_936, 896), ("lm head dW 440", true, false, 151_936, 896, 440),
         ]
+    }
+
+    static let configuration = CommandConfiguration(commandName: "shapes", abstract: "Time the 0.5B model's GEMM shapes.")
+    @Option var rows = 512
+    @Flag(help: "Split output columns over our own threads, single-threaded BLAS each.") var split = false
+
+    func run() throws {
+        let shapes = Self.qwen05b(rows: rows)
         for (name, ta, tb, m, nn, k) in shapes {
             let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * nn), c = FloatBuffer(count: m * nn)
             let lda = ta ? m : k, ldb = tb ? k : nn

@@ -21,8 +21,8 @@ struct Run: ParsableCommand {
         for n in names where !Cases.all.contains(n) {
             throw ValidationError("unknown case \(n); known: \(Cases.all.joined(separator: ", "))")
         }
-        let ceiling = Ceiling.sgemmGFLOPs()
-        print(String(format: "sgemm ceiling: %.1f GFLOP/s (2048³, best of 4, %d BLAS threads)", ceiling, BLASThreads.count))
+        let (ceiling, detail) = Ceiling.modelGFLOPs()
+        print(String(format: "ceiling: %.1f GFLOP/s, the best of %@ GFLOP/s (%d BLAS threads)", ceiling, detail, BLASThreads.count))
         var lines: [String] = []
         print("case                      shape        batch         tokens/s    GFLOP/s  %ceiling  fwd tok/s  peak RSS MiB")
         for n in names {
@@ -58,6 +58,17 @@ struct Run: ParsableCommand {
             if obj["weights_gbps"] != nil {
                 print(String(repeating: " ", count: 26) + String(format: "weights read at %.1f GB/s", d("weights_gbps")))
             }
+            if obj["continuous_over_static"] != nil {
+                print(String(repeating: " ", count: 26) + String(format: "continuous %.1f tokens/s, static %.1f tokens/s (%.2fx)",
+                                                               d("continuous_tokens_per_s"), d("static_tokens_per_s"), d("continuous_over_static")))
+            }
+            let phases = obj.keys.filter { $0.hasPrefix("phase_") }.sorted { d($0) > d($1) }
+            if !phases.isEmpty {
+                let total = phases.reduce(0) { $0 + d($1) }
+                print(String(repeating: " ", count: 26) + "time: " + phases.map {
+                    String(format: "%@ %.2f s (%.0f%%)", String($0.dropFirst(6).dropLast(2)), d($0), 100 * d($0) / total)
+                }.joined(separator: ", "))
+            }
         }
         // Measured after the cases: a child spawned later would inherit this 1 GiB in its
         // peak RSS (ru_maxrss survives fork and exec).
@@ -81,7 +92,7 @@ struct OneCase: ParsableCommand {
     @Argument var name: String
     @Option var ceiling: Double = .nan
     func run() throws {
-        let r = try Cases.run(name, ceiling: ceiling.isNaN ? Ceiling.sgemmGFLOPs() : ceiling)
+        let r = try Cases.run(name, ceiling: ceiling.isNaN ? Ceiling.modelGFLOPs().ceiling : ceiling)
         print(r.json)
     }
 }

@@ -6,6 +6,8 @@ public struct GenerationOptions {
     public var seed: UInt64 = 0
     /// Sequences decoded together (prompts × samples, in input order).
     public var batchSize = 8
+    /// Whether a finished sequence's slot takes the next one at once (outputs are the same).
+    public var batching = Batching.continuous
     public var stopStrings: [String] = []
     public var weightsDType = WeightsDType.f32
     /// Benchmarks only: run to maxNewTokens even past eos.

@@ -1,5 +1,5 @@
 /// Generation on a KV cache: a prefill that runs the prompts through the packed-sequence
-/// forward once and keeps their keys/values, then one token per row per step through the
+/// forward once (with the decode weights and kernel) and keeps their keys/values, then one token per row per step through the
 /// same block program, where every projection is one [activeRows, ·] product and each row
 /// attends to its own cache. Both return logits of the last position only, [rows, vocab],
 /// valid until the next call.
@@ -16,7 +16,13 @@ extension Transformer {
         let batch = TokenBatch(prompts), acts = ws.prefillActs
         let stride = attentionShape.qkvStride, kOff = attentionShape.kOffset, vOff = attentionShape.vOffset
         let kvDim = config.kvDim
-        forward(batch, acts) { layer, qkv in
+        // The projections run on the decode weights and kernel, whose rows are summed alike
+        // whatever the row count: a prompt's cache and logits then do not depend on the prompts
+        // it is prefilled with (OpenBLAS's sgemm picks kernels by shape, so its rows are not).
+        let product: ProjectionProduct = { x, rows, pw, y in
+            ws.linear(x, rows: rows, w: pw.weight, bias: pw.bias, outDim: pw.outDim, inDim: pw.inDim, y: y)
+        }
+        forward(batch, acts, product: product) { layer, qkv in
             for (s, row) in rows.enumerated() {
                 let k = cache.keys(row, layer), v = cache.values(row, layer)
                 for t in 0..<batch.lengths[s] {
@@ -60,7 +66,9 @@ extension Transformer {
         positions.withUnsafeBufferPointer { pos in
             for l in 0..<c.numLayers {
                 for s in program.steps.indices {
-                    decodeStep(s, layer: l, step, positions: pos.baseAddress!)
+                    ws.profile.measure(Self.phase(program.steps[s])) {
+                        decodeStep(s, layer: l, step, positions: pos.baseAddress!)
+                    }
                 }
                 // Decoding keeps no activations: the block output is the next layer's input.
                 values[0].update(from: values[program.output], count: n * h)
@@ -71,7 +79,16 @@ extension Transformer {
         RMSNorm.forward(x: values[0], w: params.ptr + layout.finalNorm, y: xn, invRMS: inv, rows: n, dim: h,
                         eps: c.rmsNormEps, offset: c.normWeightOffset)
         for (i, row) in rows.enumerated() { cache.lengths[row] = lengths[i] }
-        return lmHeadLogits(xn, rows: n, ws)
+        return ws.profile.measure("lm_head") { lmHeadLogits(xn, rows: n, ws) }
+    }
+
+    /// The phase a block step's time is counted under (PhaseProfile).
+    static func phase(_ step: BlockProgram.Step) -> String {
+        switch step {
+        case .linear: return "projections"
+        case .attention: return "attention"
+        default: return "norms_rope_act"
+        }
     }
 
     /// What one decoding step's block steps share.

@@ -6,6 +6,15 @@ extension Transformer {
     /// cache from there.
     public func forward(_ batch: TokenBatch, _ acts: Activations,
                         beforeAttention: ((Int, UnsafePointer<Float>) -> Void)? = nil) {
+        forward(batch, acts, product: nil, beforeAttention: beforeAttention)
+    }
+
+    /// y = x · Wᵀ + b of one projection over `rows` rows, when not Linear.forward on the fp32
+    /// parameters: generation's prefill multiplies with its decode weights and kernel.
+    typealias ProjectionProduct = (_ x: UnsafePointer<Float>, _ rows: Int, ProjectionWeights, _ y: UnsafeMutablePointer<Float>) -> Void
+
+    func forward(_ batch: TokenBatch, _ acts: Activations, product: ProjectionProduct?,
+                 beforeAttention: ((Int, UnsafePointer<Float>) -> Void)?) {
         acts.prepare(batch)
         let c = config
         let n = batch.tokenCount
@@ -19,7 +28,7 @@ extension Transformer {
                 for l in 0..<c.numLayers {
                     for s in program.steps.indices {
                         forwardStep(s, layer: l, batch: batch, positions: pos.baseAddress!, acts: acts,
-                                    lora: ad, beforeAttention: beforeAttention)
+                                    lora: ad, product: product, beforeAttention: beforeAttention)
                     }
                     let next = l + 1 < c.numLayers ? acts.value(l + 1, 0) : acts.finalX
                     let result = acts.value(l, program.output)
@@ -33,7 +42,7 @@ extension Transformer {
     }
 
     func forwardStep(_ s: Int, layer l: Int, batch: TokenBatch, positions: UnsafePointer<Int32>,
-                             acts: Activations, lora ad: LoRAAdapter?,
+                             acts: Activations, lora ad: LoRAAdapter?, product: ProjectionProduct? = nil,
                              beforeAttention: ((Int, UnsafePointer<Float>) -> Void)?) {
         let c = config
         let n = batch.tokenCount
@@ -50,9 +59,13 @@ extension Transformer {
                                 offset: c.normWeightOffset)
         case .linear(let x, let proj, let out):
             let pw = projection(proj, layer: l)
-            let bias: UnsafePointer<Float>? = pw.bias >= 0 ? UnsafePointer(p + pw.bias) : nil
-            Linear.forward(x: acts.value(l, x), w: p + pw.weight, b: bias, y: acts.value(l, out),
-                           rows: n, inDim: pw.inDim, outDim: pw.outDim)
+            if let product {
+                product(acts.value(l, x), n, pw, acts.value(l, out))
+            } else {
+                let bias: UnsafePointer<Float>? = pw.bias >= 0 ? UnsafePointer(p + pw.bias) : nil
+                Linear.forward(x: acts.value(l, x), w: p + pw.weight, b: bias, y: acts.value(l, out),
+                               rows: n, inDim: pw.inDim, outDim: pw.outDim)
+            }
             for t in proj.loraTargets {
                 ad?.forward(l, t, x: acts.value(l, x), y: acts.value(l, out), rows: n, store: acts.lora(l),
                             training: acts.training, scratch: acts.loraScratch)

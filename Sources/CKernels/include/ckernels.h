@@ -1,0 +1,48 @@
+// Matrix products for decoding: y[m, n] (= or +=) x[m, k] · W[n, k]ᵀ with few rows m
+// (the active sequences of a batch) and W in HF's [out, in] layout, stored as f32, bf16 or f16.
+//
+// Why C: the AVX2/FMA and AVX-512 variants are compiled with __attribute__((target(...))) and
+// chosen at run time from CPUID, so one binary runs on baseline x86-64 (the portable variant)
+// and uses the vector units where they exist. Swift SIMD types only vectorise to what the
+// whole target is compiled for.
+//
+// Within a variant, every output element is computed the same way whatever m, the row's
+// position in the batch or the slice [n0, n1) a thread is given: lane sums over k in order
+// (8 lanes; 16 for AVX-512), one fixed horizontal sum, then the tail. So a sequence's logits
+// do not depend on which other sequences share its batch (continuous batching relies on this).
+#ifndef PREFKIT_CKERNELS_H
+#define PREFKIT_CKERNELS_H
+
+#include <stdint.h>
+
+enum { PK_F32 = 0, PK_BF16 = 1, PK_F16 = 2 };
+
+// 1 when the CPU (and OS, via XGETBV) supports AVX2, FMA and F16C; 0 elsewhere (non-x86 too).
+int pk_cpu_has_avx2_fma(void);
+
+// 1 when the CPU and OS support AVX-512F (and everything pk_cpu_has_avx2_fma checks).
+int pk_cpu_has_avx512(void);
+
+// Output columns j in [n0, n1) only: callers split n over their threads.
+// x: [m, k] row stride k. w: [n, k] of `dtype` elements, row stride k. y: [m, ldy].
+// scratch: at least pk_linear_scratch_floats(m, k) floats, private to the calling thread.
+// accumulate != 0: y += x·Wᵀ, else y = x·Wᵀ. Sizes must be ≥ 0; nothing is read or written
+// outside x[0 ..< m·k], w[n0·k ..< n1·k], y rows' columns [n0, n1) and scratch.
+void pk_linear_portable(int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                        float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch);
+void pk_linear_avx2(int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                    float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch);
+void pk_linear_avx512(int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                      float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch);
+
+// Floats of scratch one call needs: a tile of widened weight rows and a permuted copy of x.
+int64_t pk_linear_scratch_floats(int64_t m, int64_t k);
+
+// Exact widening of `count` elements of `dtype` to f32 (tests compare against the values a
+// kernel sees).
+void pk_widen(int dtype, const void *src, float *dst, int64_t count);
+
+// f32 → bf16 / f16 bits, round to nearest even (NaN stays NaN; f16 overflows to ±inf).
+void pk_narrow(int dtype, const float *src, void *dst, int64_t count);
+
+#endif
