@@ -18,11 +18,13 @@ extension JSONL {
             if let columnar = try DataFiles.columnar(path) {
                 // Rows of a Parquet or Arrow file are records too; a row is its own "line".
                 var last = 0
-                let each: ((Int, String, JSONValue) throws -> Void) throws -> Void = columnar == .parquet
-                    ? try ParquetFile(path: path).forEachRecord : try ArrowFile(path: path).forEachRecord
-                try each { row, location, record in
+                func deliver(_ row: Int, _ location: String, _ record: JSONValue) throws {
                     last = row
                     try body(offset + row, location, .record(record))
+                }
+                switch columnar {
+                case .parquet: try ParquetFile(path: path).forEachRecord(deliver)
+                case .arrow: try ArrowFile(path: path).forEachRecord(deliver)
                 }
                 offset += last
                 continue
