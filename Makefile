@@ -75,7 +75,7 @@ fuzz: build
 	FUZZ_CASES=$(FUZZ_CASES) FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test $(BUILD_FLAGS) --skip-build --filter 'FuzzTests|FuzzCorpusTests'
 
 # The test suite under AddressSanitizer (with LeakSanitizer) plus SANITIZE_FUZZ_CASES fuzz
-# cases per target (9 targets: 45,000 by default) and the hostile corpus, then the whole suite
+# cases per target (10 targets: 50,000 by default) and the hostile corpus, then the whole suite
 # under ThreadSanitizer (the threaded kernels, the training loop, the stages the CLI tests
 # start). Each sanitizer builds in its own folder, so the release build is left alone. Any
 # report fails the run (halt_on_error; LeakSanitizer's exit code). Tests/Sanitizers/lsan.supp

@@ -23,7 +23,7 @@ enum Cases {
                       "rm_tiny", "score_05b", "dpo_tiny_full", "dpo_tiny_lora",
                       "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_precomputed",
                       "dpo_05b_lora_L256", "dpo_05b_lora_L1024", "dpo_05b_lora_L2048", "dpo_05b_lora_L4096", "dpo_05b_full_L1024",
-                      "dpo_05b_lora_shared", "allreduce_05b", "dpo_tiny_full_np2"]
+                      "dpo_05b_lora_shared", "allreduce_05b", "dpo_tiny_full_np2", "parquet_read"]
 
     static func run(_ name: String, ceiling: Double) throws -> CaseResult {
         switch name {
@@ -60,6 +60,7 @@ enum Cases {
         case "dpo_05b_lora_shared": return DPOCases.shared(name, ceiling: ceiling)
         case "allreduce_05b": return try MPICases.allreduce(name, ceiling: ceiling)
         case "dpo_tiny_full_np2": return try MPICases.dpoNp2(name, ceiling: ceiling)
+        case "parquet_read": return try ParquetReadCase.run(name, ceiling: ceiling)
         default: throw BenchError("unknown case \(name); known: \(all.joined(separator: ", "))")
         }
     }

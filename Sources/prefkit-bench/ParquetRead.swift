@@ -8,6 +8,7 @@ import Foundation
 struct ParquetRead: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "parquet", abstract: "Time reading Parquet files as records.")
     @Argument(help: "Files (a glob or hf: works too).") var files: [String]
+    @Flag(help: "Print one JSON line (rows, bytes, seconds, peak_rss_mb) for the parquet_read case.") var json = false
 
     func run() throws {
         var bytes = 0
@@ -22,6 +23,10 @@ struct ParquetRead: ParsableCommand {
             }
         }
         let dt = Date().timeIntervalSince(t0)
+        if json {
+            print(String(format: "{\"rows\": %d, \"bytes\": %d, \"seconds\": %.4f, \"peak_rss_mb\": %.1f}", rows, bytes, dt, peakRSSMiB()))
+            return
+        }
         print(String(format: "parquet_read: %d rows, %.1f MB in %.2f s: %.1f MB/s, %.0f rows/s, peak RSS %.0f MiB",
                      rows, Double(bytes) / 1e6, dt, Double(bytes) / 1e6 / dt, Double(rows) / dt, peakRSSMiB()))
     }

@@ -7,7 +7,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prefkit-bench",
         abstract: "Throughput benchmarks against the sgemm ceiling measured in the same run.",
-        subcommands: [Run.self, OneCase.self, GemmShapes.self, ParquetRead.self, TokenizerSpeed.self,
+        subcommands: [Run.self, OneCase.self, GemmShapes.self, ParquetRead.self, ParquetWrite.self, TokenizerSpeed.self,
                       MPIAllreduce.self, MPIDPO.self])
 }
 
@@ -54,6 +54,10 @@ struct Run: ParsableCommand {
             if obj["np2_over_np1"] != nil {
                 print(String(repeating: " ", count: 26) + String(format: "2 ranks x 1 thread %.0f tokens/s, 1 rank x %.0f threads %.0f tokens/s (%.2fx); all-reduce %.3f s/step",
                                                                d("np2_tokens_per_s"), d("np1_threads"), d("np1_tokens_per_s"), d("np2_over_np1"), d("np2_allreduce_s_per_step")))
+            }
+            if obj["parquet_mb_per_s"] != nil {
+                print(String(repeating: " ", count: 26) + String(format: "read %.0f MB of zstd Parquet (%.0f rows) at %.1f MB/s of compressed input, %.0f rows/s, peak RSS %.0f MiB",
+                                                               d("parquet_file_mb"), d("parquet_rows"), d("parquet_mb_per_s"), d("parquet_rows_per_s"), d("peak_rss_mb")))
             }
             if obj["weights_gbps"] != nil {
                 print(String(repeating: " ", count: 26) + String(format: "weights read at %.1f GB/s", d("weights_gbps")))

@@ -4,7 +4,8 @@ import XCTest
 
 /// `--data` as a glob of shards or hf:ORG/NAME[:SPLIT] from a fake Hugging Face cache: the
 /// records are the shards' in sorted order, locations name the real file, ids made from line
-/// numbers stay unique across shards, and what cannot be read yet (Arrow) says so.
+/// numbers stay unique across shards, and a split the cache holds as Arrow (as `datasets`
+/// writes it) is read like the others.
 final class DataFilesTests: XCTestCase {
     var examples: String {
         var root = URL(fileURLWithPath: #filePath)
@@ -55,12 +56,14 @@ final class DataFilesTests: XCTestCase {
         try ArtifactFile.writeAtomically(base + "/refs/main", string: commit, compress: false)
         try ArtifactFile.writeAtomically(snap + "/harmless-base/test.jsonl", string: "{\"prompt\":\"q\",\"chosen\":\"a\",\"rejected\":\"b\"}\n", compress: false)
         try FileManager.default.createDirectory(atPath: snap + "/data", withIntermediateDirectories: true)
-        try ArtifactFile.writeAtomically(snap + "/data/validation-00000-of-00001.arrow", string: "ARROW1", compress: false)
+        let arrow = snap + "/data/validation-00000-of-00001.arrow"
+        try FileManager.default.copyItem(atPath: fixturesDir() + "/arrow/prefs-datasets.arrow", toPath: arrow)
         let env = ["HF_HOME": home]
         XCTAssertEqual(try DataFiles.resolve("hf:acme/prefs", env: env).count, 2, "train is the default split")
         XCTAssertEqual(try DataFiles.resolve("hf:acme/prefs:test", env: env), [snap + "/harmless-base/test.jsonl"])
-        XCTAssertThrowsError(try DataFiles.resolve("hf:acme/prefs:validation", env: env)) { e in
-            XCTAssert("\(e)".contains("are Arrow") && "\(e)".contains("does not read yet"), "\(e)")
+        XCTAssertEqual(try DataFiles.resolve("hf:acme/prefs:validation", env: env), [arrow])
+        XCTAssertThrowsError(try DataFiles.resolve("hf:acme/prefs:dev", env: env)) { e in
+            XCTAssert("\(e)".contains("no dev files"), "\(e)")
         }
         XCTAssertThrowsError(try DataFiles.resolve("hf:acme/none", env: env)) { e in
             XCTAssert("\(e)".contains("hf download acme/none --repo-type dataset"), "\(e)")
@@ -71,5 +74,10 @@ final class DataFilesTests: XCTestCase {
                                                       "--out", out + "/s.jsonl", "--quiet"], env: ["HF_HOME": home])
         XCTAssertEqual(rc, 0, log)
         XCTAssertEqual(try JSONL.readAll(out + "/s.jsonl").count, 24, "12 pairs, both sides")
+        // The Arrow split through the same stage: 13 rows, one with an empty response (skipped).
+        let (rc2, log2) = try StageCLI.run("rm-score", ["--model", fixturesDir() + "/qwen2-tiny/reward", "--data", "hf:acme/prefs:validation",
+                                                        "--out", out + "/v.jsonl", "--quiet", "--on-bad-record", "skip"], env: ["HF_HOME": home])
+        XCTAssertEqual(rc2, 0, log2)
+        XCTAssertEqual(try JSONL.readAll(out + "/v.jsonl").count, 24, "12 usable pairs of 13, both sides")
     }
 }

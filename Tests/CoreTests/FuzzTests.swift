@@ -101,6 +101,17 @@ final class FuzzTests: XCTestCase {
         }
     }
 
+    /// Arrow IPC (stream and file format, FlatBuffers metadata, field nodes, buffers, offsets,
+    /// zstd bodies): mutated pyarrow and datasets files must read or be refused naming the file.
+    func testFuzzArrow() throws {
+        let dir = fixturesDir() + "/arrow/"
+        let seeds = try ["prefs-stream", "prefs-file", "prefs-stream-zstd", "prefs-stream-large", "prefs-datasets", "sft"]
+            .map { try ArtifactFile.readRaw(dir + $0 + ".arrow") }
+        try fuzz("arrow", ext: "arrow", seeds: seeds, cases: 800) { path in
+            try JSONL.forEachLine(path) { _, _, _ in }
+        }
+    }
+
     func testFuzzTokenizerJSON() throws {
         try fuzz("tokenizer", ext: "json", seeds: FuzzSeeds.tokenizerFiles, cases: 500) { path in
             let t = try Tokenizer(path: path)

@@ -10,15 +10,20 @@ import Foundation
 /// Face cache (offline: the files of the snapshot `refs/main` points at, for that split).
 public enum DataFiles {
     /// File extensions the record readers take, plain or compressed.
-    static let readable = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".json", ".parquet"]
-    /// Formats a dataset may ship that prefkit does not read yet.
-    static let notYet = [".arrow"]
+    static let readable = [".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".json", ".parquet", ".arrow"]
 
-    /// True when the file starts with Parquet's magic (PAR1).
-    public static func isParquet(_ path: String) throws -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+    /// The columnar formats, read a row per record.
+    public enum Columnar { case parquet, arrow }
+
+    /// Parquet or Arrow by the file's first bytes (PAR1; ARROW1 or the IPC stream's marker,
+    /// which no JSON text starts with); nil for anything else (line-oriented data).
+    public static func columnar(_ path: String) throws -> Columnar? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? h.close() }
-        return [UInt8](h.readData(ofLength: 4)) == ParquetFile.magic
+        let head = [UInt8](h.readData(ofLength: 8))
+        if head.starts(with: ParquetFile.magic) { return .parquet }
+        if ArrowFile.recognises(head) { return .arrow }
+        return nil
     }
 
     public static func resolve(_ spec: String, env: [String: String] = ProcessInfo.processInfo.environment) throws -> [String] {
@@ -59,9 +64,6 @@ public enum DataFiles {
         let candidates = all.filter(inSplit)
         let files = candidates.filter { rel in readable.contains { rel.hasSuffix($0) } }.map { snapshot + "/" + $0 }
         if files.isEmpty {
-            if let other = candidates.first(where: { rel in notYet.contains { rel.hasSuffix($0) } }) {
-                throw PrefkitError("hf:\(spec): the split's files are Arrow (\(other)), which prefkit does not read yet; convert them to JSONL or Parquet (datasets: ds.to_json(\"\(split).jsonl\"))")
-            }
             throw PrefkitError("hf:\(spec): no \(split) files (\(readable.joined(separator: ", "))) in \(snapshot)")
         }
         return files

@@ -15,12 +15,16 @@ extension JSONL {
                                    _ body: (_ line: Int, _ location: String, _ parsed: JSONLLine) throws -> Void) throws {
         var offset = 0
         for path in try DataFiles.resolve(spec) {
-            if try DataFiles.isParquet(path) {
-                // Rows of a Parquet file are records too; a row is its own "line".
+            if let columnar = try DataFiles.columnar(path) {
+                // Rows of a Parquet or Arrow file are records too; a row is its own "line".
                 var last = 0
-                try ParquetFile(path: path).forEachRecord { row, location, record in
+                func deliver(_ row: Int, _ location: String, _ record: JSONValue) throws {
                     last = row
                     try body(offset + row, location, .record(record))
+                }
+                switch columnar {
+                case .parquet: try ParquetFile(path: path).forEachRecord(deliver)
+                case .arrow: try ArrowFile(path: path).forEachRecord(deliver)
                 }
                 offset += last
                 continue
@@ -45,14 +49,19 @@ extension JSONL {
     public static func firstRecord(_ spec: String) throws -> (record: JSONValue?, hasLines: Bool) {
         var hasLines = false
         for path in try DataFiles.resolve(spec) {
-            if try DataFiles.isParquet(path) {
-                var first: JSONValue? = nil
+            switch try DataFiles.columnar(path) {
+            case .parquet?:
                 let file = try ParquetFile(path: path)
-                if let g = file.meta.rowGroups.firstIndex(where: { $0.rows > 0 }) {
-                    first = try file.readRowGroup(file.meta.rowGroups[g], index: g).first
+                if let g = file.meta.rowGroups.firstIndex(where: { $0.rows > 0 }),
+                   let first = try file.readRowGroup(file.meta.rowGroups[g], index: g).first {
+                    return (first, true)
                 }
-                if let first { return (first, true) }
                 continue
+            case .arrow?:
+                if let first = try ArrowFile(path: path).firstRecord() { return (first, true) }
+                continue
+            case nil:
+                break
             }
             let reader = try LineReader(path: path)
             while let (_, bytes) = try reader.nextLine() {

@@ -1,5 +1,7 @@
 /// One column chunk decoded: repetition and definition levels per entry, and the values of
-/// the entries that are defined down to the leaf (def == maxDef).
+/// the entries that are defined down to the leaf (def == maxDef); read with `nullsInline`,
+/// one value per entry instead, .null where the entry is not defined (a flat column is then
+/// already its rows, and nothing is copied to assemble it).
 struct ParquetColumnData {
     var rep: [Int] = []
     var def: [Int] = []
@@ -24,7 +26,8 @@ enum ParquetColumnReader {
     static func bitWidth(_ maxLevel: Int) -> Int { maxLevel == 0 ? 0 : Int.bitWidth - maxLevel.leadingZeroBitCount }
 
     /// Decodes every page of the chunk (its bytes as read from the file).
-    static func read(_ chunk: [UInt8], _ c: ParquetColumnChunk, maxRep: Int, maxDef: Int, source: String) throws -> ParquetColumnData {
+    static func read(_ chunk: [UInt8], _ c: ParquetColumnChunk, maxRep: Int, maxDef: Int, nullsInline: Bool = false,
+                     source: String) throws -> ParquetColumnData {
         let at = "\(source) column \(c.path.joined(separator: "."))"
         // Counts come from the file: bounded before anything is sized from them.
         guard c.numValues >= 0, c.numValues <= maxChunkValues else {
@@ -58,7 +61,8 @@ enum ParquetColumnReader {
                 var q = ParquetBytes(data, source: at)
                 let reps = try levels(&q, count: n, max: maxRep, prefixed: true)
                 let defs = try levels(&q, count: n, max: maxDef, prefixed: true)
-                try append(&out, reps, defs, &q, encoding: Int(h[2]?.int ?? 0), maxDef: maxDef, type: c.type, dictionary: dictionary, at: at)
+                try append(&out, reps, defs, &q, encoding: Int(h[2]?.int ?? 0), maxDef: maxDef, type: c.type, dictionary: dictionary,
+                           nullsInline: nullsInline, at: at)
             case 3:
                 guard let h = header[8]?.fields else { throw PrefkitError("\(at): a v2 data page without a header") }
                 let n = try pageCount(h[1]?.int, out, c, at)
@@ -75,7 +79,8 @@ enum ParquetColumnReader {
                 let isCompressed = { if case .bool(let b)? = h[7] { return b }; return true }()
                 let data = isCompressed ? try ParquetCodecs.decompress(rest, codec: c.codec, size: uncompressed - repLength - defLength, source: at) : rest
                 var q = ParquetBytes(data, source: at)
-                try append(&out, reps, defs, &q, encoding: Int(h[4]?.int ?? 0), maxDef: maxDef, type: c.type, dictionary: dictionary, at: at)
+                try append(&out, reps, defs, &q, encoding: Int(h[4]?.int ?? 0), maxDef: maxDef, type: c.type, dictionary: dictionary,
+                           nullsInline: nullsInline, at: at)
             default:
                 continue  // index pages carry no values
             }
@@ -104,14 +109,17 @@ enum ParquetColumnReader {
     }
 
     static func append(_ out: inout ParquetColumnData, _ reps: [Int], _ defs: [Int], _ q: inout ParquetBytes, encoding: Int,
-                       maxDef: Int, type: Int, dictionary: [JSONValue]?, at: String) throws {
-        let present = defs.filter { $0 == maxDef }.count
+                       maxDef: Int, type: Int, dictionary: [JSONValue]?, nullsInline: Bool, at: String) throws {
+        var present = 0
+        for d in defs where d == maxDef { present += 1 }
+        let start = out.values.count
         switch encoding {
         case 0:
-            out.values += try q.plain(count: present, type: type)
+            try q.plain(count: present, type: type, into: &out.values)
         case 2, 8:
             guard let dict = dictionary else { throw PrefkitError("\(at): dictionary-encoded values without a dictionary page") }
             let width = Int(try q.le(1))
+            out.values.reserveCapacity(start + defs.count)
             for i in try q.hybrid(count: present, bitWidth: width) {
                 guard i < dict.count else { throw PrefkitError("\(at): dictionary index \(i) of \(dict.count)") }
                 out.values.append(dict[i])
@@ -121,9 +129,9 @@ enum ParquetColumnReader {
             guard ints.count == present else { throw PrefkitError("\(at): \(ints.count) delta-encoded values for \(present) entries") }
             out.values += ints.map { .number(Double(type == 1 ? Int64(Int32(truncatingIfNeeded: $0)) : $0)) }
         case 6 where type == 6:
-            out.values += try q.strings(try q.deltaLengthByteArray(count: present))
+            try q.strings(try q.deltaLengthByteArray(count: present), into: &out.values)
         case 7 where type == 6:
-            out.values += try q.strings(try q.deltaByteArray(count: present))
+            try q.strings(try q.deltaByteArray(count: present), into: &out.values)
         case 3 where type == 0:
             // Booleans in v2 pages: RLE hybrid of width 1 behind a 4-byte length.
             let length = Int(try q.le(4))
@@ -134,7 +142,24 @@ enum ParquetColumnReader {
         default:
             throw PrefkitError("\(at): Parquet encoding \(encoding) is not supported yet (PLAIN, dictionary, RLE booleans and the DELTA encodings are)")
         }
+        guard out.values.count == start + present else {
+            throw PrefkitError("\(at): \(out.values.count - start) values for \(present) defined entries")
+        }
+        if nullsInline && present < defs.count { spreadNulls(&out.values, from: start, defs, maxDef: maxDef) }
         out.rep += reps
         out.def += defs
+    }
+
+    /// Spreads the page's values (from `start` on, one per defined entry) to one per entry,
+    /// .null where an entry is not defined: filled from the back, so each value moves once.
+    static func spreadNulls(_ values: inout [JSONValue], from start: Int, _ defs: [Int], maxDef: Int) {
+        var source = values.count - 1
+        values.append(contentsOf: repeatElement(.null, count: start + defs.count - values.count))
+        for k in stride(from: defs.count - 1, through: 0, by: -1) {
+            if defs[k] == maxDef {
+                values.swapAt(start + k, source)
+                source -= 1
+            }
+        }
     }
 }

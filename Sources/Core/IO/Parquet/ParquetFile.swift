@@ -35,12 +35,20 @@ public final class ParquetFile {
     public func forEachRecord(_ body: (_ row: Int, _ location: String, _ record: JSONValue) throws -> Void) throws {
         var row = 0
         for (g, group) in meta.rowGroups.enumerated() {
-            let records = try readRowGroup(group, index: g)
-            for (i, r) in records.enumerated() {
+            let decoded = try decodeRowGroup(group, index: g)
+            // The location's fixed part once per row group: a row only adds its number.
+            let prefix = "\(path): row group \(g), row "
+            for i in 0..<decoded.rows {
                 row += 1
-                try body(row, "\(path): row group \(g), row \(i)", r)
+                try body(row, prefix + String(i), decoded.record(i))
             }
         }
+    }
+
+    /// A row group's rows as records (the first record of a file is read this way).
+    func readRowGroup(_ group: ParquetRowGroup, index g: Int) throws -> [JSONValue] {
+        let decoded = try decodeRowGroup(group, index: g)
+        return (0..<decoded.rows).map(decoded.record)
     }
 
     /// A leaf column with the schema nodes on its path (root excluded) and its maximum levels.
@@ -73,7 +81,12 @@ public final class ParquetFile {
         return Leaf(chunk: chunk, nodes: nodes, maxRep: maxRep, maxDef: nodes.filter { $0.repetition != 0 }.count)
     }
 
-    func readRowGroup(_ group: ParquetRowGroup, index g: Int) throws -> [JSONValue] {
+    /// A flat column (one primitive at the top, not repeated) has one entry per row: read with
+    /// its nulls inline, its values are its rows as they are.
+    static func isFlat(_ l: Leaf) -> Bool { l.nodes.count == 1 && l.maxRep == 0 }
+
+    /// Decodes a row group's column chunks and assembles each top-level column.
+    func decodeRowGroup(_ group: ParquetRowGroup, index g: Int) throws -> ParquetRowGroupValues {
         guard group.rows >= 0, group.rows <= ParquetColumnReader.maxChunkValues, !group.columns.isEmpty || group.rows == 0 else {
             throw PrefkitError("\(path): row group \(g) declares \(group.rows) rows in \(group.columns.count) columns")
         }
@@ -96,15 +109,20 @@ public final class ParquetFile {
                 for k in lo..<hi {
                     // Each worker writes only its own slots.
                     slots[k] = Result { try ParquetColumnReader.read(chunks[k], leaves[k].chunk, maxRep: leaves[k].maxRep,
-                                                                     maxDef: leaves[k].maxDef, source: source) }
+                                                                     maxDef: leaves[k].maxDef, nullsInline: Self.isFlat(leaves[k]),
+                                                                     source: source) }
                 }
             }
         }
         for k in leaves.indices { leaves[k].data = try decoded[k].get() }
         // Every row starts an entry (repetition level 0) in every column: checked before the
         // declared row count sizes anything.
-        for l in leaves where l.data.rep.filter({ $0 == 0 }).count != group.rows {
-            throw PrefkitError("\(path): row group \(g): column \(l.chunk.path.joined(separator: ".")) holds \(l.data.rep.filter { $0 == 0 }.count) rows, the metadata says \(group.rows)")
+        for l in leaves {
+            var starts = 0
+            for r in l.data.rep where r == 0 { starts += 1 }
+            guard starts == group.rows else {
+                throw PrefkitError("\(path): row group \(g): column \(l.chunk.path.joined(separator: ".")) holds \(starts) rows, the metadata says \(group.rows)")
+            }
         }
         // Each top-level column assembles on its own (in parallel), then rows are zipped.
         let tops = meta.schema.children.filter { top in leaves.contains { $0.nodes.first?.name == top.name } }
@@ -119,40 +137,18 @@ public final class ParquetFile {
                 }
             }
         }
-        let values = try columns.map { try $0.get() }
-        var records: [JSONValue] = []
-        records.reserveCapacity(group.rows)
-        for i in 0..<group.rows {
-            var fields: [(String, JSONValue)] = []
-            fields.reserveCapacity(tops.count)
-            for (k, top) in tops.enumerated() { fields.append((top.name, values[k][i])) }
-            records.append(.object(fields))
-        }
-        return records
+        return ParquetRowGroupValues(names: tops.map(\.name), columns: try columns.map { try $0.get() }, rows: group.rows)
     }
 
     /// One top-level column's value per row from its leaves' levels.
     func assemble(_ top: ParquetSchemaNode, _ leaves: [Leaf], rows: Int, group g: Int) throws -> [JSONValue] {
         let at = "\(path): row group \(g): column \(top.name)"
         // A plain (optional or required) primitive column, the common case: one entry per row.
-        if leaves.count == 1, leaves[0].nodes.count == 1, leaves[0].maxRep == 0 {
-            let def = leaves[0].data.def
+        // Its values were read with the nulls inline, so they are the rows.
+        if leaves.count == 1, Self.isFlat(leaves[0]) {
             let values = leaves[0].data.values
-            let maxDef = leaves[0].maxDef
-            guard def.count == rows else { throw PrefkitError("\(at): \(def.count) entries for \(rows) rows") }
-            var out: [JSONValue] = []
-            out.reserveCapacity(rows)
-            var v = 0
-            for d in def {
-                if d == maxDef {
-                    guard v < values.count else { throw PrefkitError("\(at): fewer values than defined entries") }
-                    out.append(values[v])
-                    v += 1
-                } else {
-                    out.append(.null)
-                }
-            }
-            return out
+            guard values.count == rows else { throw PrefkitError("\(at): \(values.count) entries for \(rows) rows") }
+            return values
         }
         // Cursors: next entry and next present value of each leaf.
         var entry = [Int](repeating: 0, count: leaves.count)
@@ -236,5 +232,20 @@ public final class ParquetFile {
             out.append(v)
         }
         return out
+    }
+}
+
+/// A decoded row group: each top-level column's value for every row.
+struct ParquetRowGroupValues {
+    let names: [String]
+    let columns: [[JSONValue]]
+    let rows: Int
+
+    /// Row `i` as a record: an object of the top-level columns in schema order.
+    func record(_ i: Int) -> JSONValue {
+        var fields: [(String, JSONValue)] = []
+        fields.reserveCapacity(names.count)
+        for k in names.indices { fields.append((names[k], columns[k][i])) }
+        return .object(fields)
     }
 }

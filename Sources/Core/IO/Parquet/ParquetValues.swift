@@ -77,7 +77,14 @@ struct ParquetBytes {
     /// `count` PLAIN values of a physical type.
     mutating func plain(count: Int, type: Int) throws -> [JSONValue] {
         var out: [JSONValue] = []
-        out.reserveCapacity(min(count, end - pos))
+        try plain(count: count, type: type, into: &out)
+        return out
+    }
+
+    /// `count` PLAIN values of a physical type, appended to `out` (no array in between: the
+    /// column's values are built in place, which is most of a page's work).
+    mutating func plain(count: Int, type: Int, into out: inout [JSONValue]) throws {
+        out.reserveCapacity(out.count + min(count, end - pos))
         switch type {
         case 0:
             let bytes = try take((count + 7) / 8)
@@ -91,16 +98,18 @@ struct ParquetBytes {
                 for _ in 0..<count {
                     let n = Int(try le(4))
                     guard n <= end - pos else { throw fail("a value runs past the page") }
-                    guard let s = String(validating: UnsafeBufferPointer(rebasing: buf[pos..<(pos + n)]), as: UTF8.self) else {
-                        throw fail("a string that is not UTF-8")
-                    }
+                    out.append(.string(try Self.utf8(UnsafeBufferPointer(rebasing: buf[pos..<(pos + n)]), self)))
                     pos += n
-                    out.append(.string(s))
                 }
             }
         default: throw fail("physical type \(type) (INT96, FIXED_LEN_BYTE_ARRAY) is not supported")
         }
-        return out
+    }
+
+    /// A string from bytes that must be UTF-8.
+    static func utf8(_ bytes: UnsafeBufferPointer<UInt8>, _ page: ParquetBytes) throws -> String {
+        guard let s = String(validating: bytes, as: UTF8.self) else { throw page.fail("a string that is not UTF-8") }
+        return s
     }
 
     // MARK: delta encodings (what pyarrow writes when asked for them)
@@ -186,10 +195,9 @@ struct ParquetBytes {
         return out
     }
 
-    func strings(_ values: [[UInt8]]) throws -> [JSONValue] {
-        try values.map { b in
-            guard let s = String(validating: b, as: UTF8.self) else { throw fail("a string that is not UTF-8") }
-            return .string(s)
+    func strings(_ values: [[UInt8]], into out: inout [JSONValue]) throws {
+        for v in values {
+            out.append(.string(try v.withUnsafeBufferPointer { try Self.utf8($0, self) }))
         }
     }
 }
