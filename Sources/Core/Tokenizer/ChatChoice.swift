@@ -66,8 +66,10 @@ public struct ChatChoice: CustomStringConvertible {
         if case .file? = template, chatTemplateFile != nil {
             throw PrefkitError("--template FILE and --chat-template FILE both name a Jinja template: give one")
         }
-        for path in [chatTemplateFile, fileTemplate].compactMap({ $0 }) where !FileManager.default.fileExists(atPath: path) {
-            throw PrefkitError("\(path): no such chat template file")
+        for path in [chatTemplateFile, fileTemplate].compactMap({ $0 }) {
+            if !FileManager.default.fileExists(atPath: path) {
+                throw PrefkitError("\(path): no such chat template file")
+            }
         }
     }
 
@@ -80,7 +82,9 @@ public struct ChatChoice: CustomStringConvertible {
         var s = "template=model"
         if let t = template { s = "template=\(t)" }
         if let f = chatTemplateFile { s = "chat_template=\(f)" }
-        if !templateKwargs.isEmpty { s += " chat_template_kwargs=" + JSONValue.object(templateKwargs).serialized() }
+        if !templateKwargs.isEmpty {
+            s += " chat_template_kwargs=" + JSONValue.object(templateKwargs).serialized()
+        }
         return s
     }
 
@@ -99,44 +103,49 @@ public struct ChatChoice: CustomStringConvertible {
 
     /// The format for a model's tokenizer.
     public func format(for tokenizer: Tokenizer) throws -> ChatFormat {
+        let settings = tokenizer.settings
         switch template {
         case .builtin(let t)?:
             return .forced(t)
         case .file(let path)?:
-            return ChatFormat(renderer: try ChatTemplate(file: path, specialTokens: tokenizer.settings.specialTokens, kwargs: templateKwargs),
-                              wrapsStrings: true)
+            return ChatFormat(renderer: try templateFile(path, settings), wrapsStrings: true)
         case .model?:
-            guard let text = tokenizer.settings.chatTemplate else {
-                throw PrefkitError("--template chat_template: the model has no chat template (chat_template.jinja or tokenizer_config.json's chat_template)")
+            guard let own = try modelTemplate(settings) else {
+                throw PrefkitError("--template chat_template: the model has no chat template "
+                    + "(chat_template.jinja or tokenizer_config.json's chat_template)")
             }
-            let origin = tokenizer.settings.chatTemplateOrigin ?? "chat_template"
-            return ChatFormat(renderer: try ChatTemplate(text, origin: origin, specialTokens: tokenizer.settings.specialTokens, kwargs: templateKwargs),
-                              wrapsStrings: true)
+            return ChatFormat(renderer: own, wrapsStrings: true)
         case nil:
             break
         }
         if let path = chatTemplateFile {
-            return ChatFormat(renderer: try ChatTemplate(file: path, specialTokens: tokenizer.settings.specialTokens, kwargs: templateKwargs),
-                              wrapsStrings: false)
+            return ChatFormat(renderer: try templateFile(path, settings), wrapsStrings: false)
         }
-        if let text = tokenizer.settings.chatTemplate {
-            let origin = tokenizer.settings.chatTemplateOrigin ?? "chat_template"
-            return ChatFormat(renderer: try ChatTemplate(text, origin: origin, specialTokens: tokenizer.settings.specialTokens, kwargs: templateKwargs),
-                              wrapsStrings: false)
+        if let own = try modelTemplate(settings) {
+            return ChatFormat(renderer: own, wrapsStrings: false)
         }
         let guess: PromptTemplate = tokenizer.tokenId("<|im_start|>") != nil ? .chatml : .plain
-        return ChatFormat(renderer: guess, wrapsStrings: false,
-                          fallbackNote: "the model has no chat template (chat_template.jinja or tokenizer_config.json's chat_template): "
-                              + "conversations were rendered with the built-in \(guess.rawValue) template; pass --chat-template FILE to use another")
+        let note = "the model has no chat template (chat_template.jinja or tokenizer_config.json's chat_template): "
+            + "conversations were rendered with the built-in \(guess.rawValue) template; pass --chat-template FILE to use another"
+        return ChatFormat(renderer: guess, wrapsStrings: false, fallbackNote: note)
+    }
+
+    /// The template the tokenizer came with, if any.
+    private func modelTemplate(_ settings: TokenizerSettings) throws -> ChatTemplate? {
+        guard let text = settings.chatTemplate else { return nil }
+        let origin = settings.chatTemplateOrigin ?? "chat_template"
+        return try ChatTemplate(text, origin: origin, specialTokens: settings.specialTokens, kwargs: templateKwargs)
+    }
+
+    /// A template file named by a flag.
+    private func templateFile(_ path: String, _ settings: TokenizerSettings) throws -> ChatTemplate {
+        try ChatTemplate(file: path, specialTokens: settings.specialTokens, kwargs: templateKwargs)
     }
 
     /// When a stage trains with a template file, the model it writes carries that template.
     public func apply(to tokenizer: Tokenizer) throws {
         guard let path = fileTemplate ?? chatTemplateFile else { return }
-        guard let bytes = FileManager.default.contents(atPath: path), let text = String(validating: bytes, as: UTF8.self) else {
-            throw PrefkitError("\(path): cannot read the chat template (missing, or not UTF-8)")
-        }
-        tokenizer.settings.chatTemplate = text
+        tokenizer.settings.chatTemplate = try ChatTemplate.readFile(path)
         tokenizer.settings.chatTemplateOrigin = path
         tokenizer.settings.chatTemplateInFile = true
     }

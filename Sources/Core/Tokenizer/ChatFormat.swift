@@ -48,10 +48,6 @@ public struct ChatFormat {
         self.fallbackNote = fallbackNote
     }
 
-    /// Strings as text, conversations as plain contents: what a stage uses with no model
-    /// template at hand (tests, tokenizer-only tools).
-    public static var plainText: ChatFormat { ChatFormat(renderer: PromptTemplate.plain, wrapsStrings: false) }
-
     /// Forced by `--template plain|chatml|qa`.
     public static func forced(_ t: PromptTemplate) -> ChatFormat {
         ChatFormat(renderer: t, wrapsStrings: true)
@@ -60,12 +56,6 @@ public struct ChatFormat {
     /// For prefkit.json and digests: the renderer and whether strings go through it.
     public var identity: String {
         wrapsStrings ? renderer.identity : "text+" + renderer.identity
-    }
-
-    /// The built-in template this format forces, if any: what `generate` reuses by default
-    /// for a model trained with `--template`.
-    public var forcedBuiltin: PromptTemplate? {
-        wrapsStrings ? renderer as? PromptTemplate : nil
     }
 }
 

@@ -35,13 +35,18 @@ public struct ChatTemplate: ConversationRenderer {
 
     /// A template file (`--chat-template FILE`, `--template FILE`).
     public init(file path: String, specialTokens: [String: String], kwargs: [(String, JSONValue)] = []) throws {
+        try self.init(try Self.readFile(path), origin: path, specialTokens: specialTokens, kwargs: kwargs)
+    }
+
+    /// The text of a template file (a flag's, or chat_template.jinja beside a tokenizer).
+    static func readFile(_ path: String) throws -> String {
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw PrefkitError("\(path): cannot read the chat template")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw PrefkitError("\(path): the chat template is not valid UTF-8")
         }
-        try self.init(text, origin: path, specialTokens: specialTokens, kwargs: kwargs)
+        return text
     }
 
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool, inputs: TemplateInputs) throws -> String {

@@ -35,8 +35,9 @@ public final class Tokenizer {
         let configPath = (path as NSString).deletingLastPathComponent + "/tokenizer_config.json"
         TransformersClassPipeline.apply(tokenizerConfigPath: configPath, to: &config)
         try self.init(config: config, source: path)
-        applySpecials(fromConfig: configPath)
+        // tokenizer_config.json is read once for the template and the eos/pad names.
         settings = try TokenizerSettings.read(directory: (path as NSString).deletingLastPathComponent)
+        applySpecials(from: settings)
     }
 
     /// `source` names the data in error messages (usually its path).

@@ -28,9 +28,7 @@ public struct TokenizerSettings {
         if let bytes = FileManager.default.contents(atPath: configPath) {
             // A config that is not JSON is reported where eos/pad are read; here it just has no settings.
             if let root = try? JSONValue.parse([UInt8](bytes), source: configPath) {
-                for key in specialTokenKeys {
-                    if let name = tokenName(root[key]) { s.specialTokens[key] = name }
-                }
+                s.specialTokens = specialTokens(in: root)
                 if let t = try template(root["chat_template"], source: configPath) {
                     s.chatTemplate = t
                     s.chatTemplateOrigin = configPath
@@ -38,15 +36,23 @@ public struct TokenizerSettings {
             }
         }
         let file = dir + "/chat_template.jinja"
-        if let bytes = FileManager.default.contents(atPath: file) {
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw PrefkitError("\(file): not valid UTF-8")
-            }
-            s.chatTemplate = text
+        if FileManager.default.fileExists(atPath: file) {
+            s.chatTemplate = try ChatTemplate.readFile(file)
             s.chatTemplateOrigin = file
             s.chatTemplateInFile = true
         }
         return s
+    }
+
+    /// The special tokens a parsed tokenizer_config.json names, by attribute name.
+    static func specialTokens(in root: JSONValue) -> [String: String] {
+        var names: [String: String] = [:]
+        for key in specialTokenKeys {
+            if let name = tokenName(root[key]) {
+                names[key] = name
+            }
+        }
+        return names
     }
 
     /// A special token is a string or an AddedToken object {"content": …}.
