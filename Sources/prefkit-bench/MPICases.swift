@@ -38,23 +38,12 @@ enum MPICases {
             .map({ String($0) + "/mpirun" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw BenchError("mpirun not found: make deps installs Open MPI")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: mpirun)
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        p.arguments = ["--oversubscribe", "--bind-to", "none", "-np", String(np)] + (getuid() == 0 ? ["--allow-run-as-root"] : []) + [me] + args
+        let root = getuid() == 0 ? ["--allow-run-as-root"] : []
+        let launcher = ["--oversubscribe", "--bind-to", "none", "-np", String(np)] + root
         var env = ProcessInfo.processInfo.environment
         if let t = threads { env["PREFKIT_THREADS"] = String(t) }
-        p.environment = env
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            throw BenchError("mpirun \(args.joined(separator: " ")) failed (exit \(p.terminationStatus))")
-        }
-        return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        return try ChildNumbers.run(mpirun, launcher + [ChildNumbers.selfExecutable] + args, environment: env,
+                                    what: "mpirun \(args.joined(separator: " "))")
     }
 }
 

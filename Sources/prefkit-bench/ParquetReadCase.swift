@@ -70,19 +70,7 @@ enum ParquetReadCase {
 
     /// Runs `prefkit-bench parquet --json FILE` and returns its numbers.
     static func readInChild(_ file: String) throws -> [String: Double] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        p.arguments = ["parquet", "--json", file]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            throw BenchError("prefkit-bench parquet \(file) failed (exit \(p.terminationStatus))")
-        }
-        return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        try ChildNumbers.run(ChildNumbers.selfExecutable, ["parquet", "--json", file], what: "prefkit-bench parquet \(file)")
     }
 }
 

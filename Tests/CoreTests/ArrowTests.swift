@@ -10,21 +10,13 @@ import XCTest
 final class ArrowTests: XCTestCase {
     let dir = fixturesDir() + "/arrow"
 
-    func rows(_ path: String) throws -> [JSONValue] {
-        var out: [JSONValue] = []
-        try JSONL.forEachLine(path) { _, _, parsed in
-            if case .record(let r) = parsed { out.append(r) }
-        }
-        return out
-    }
-
     func testEveryVariantReadsAsPyarrowDoes() throws {
         let expected = try JSONL.readAll(dir + "/expected.jsonl").map { $0.record }
         let files = ioListDir(dir).filter { $0.hasPrefix("prefs-") && $0.hasSuffix(".arrow") }
         XCTAssertEqual(files.count, 6)
         for f in files {
             // Column order is the schema's, as in expected.jsonl: compared as written.
-            let got = try rows(dir + "/" + f)
+            let got = try ioRecords(dir + "/" + f)
             XCTAssertEqual(got.count, expected.count, f)
             for (k, (g, e)) in zip(got, expected).enumerated() where g != e {
                 XCTFail("\(f) row \(k):\n  got      \(g.serialized())\n  expected \(e.serialized())")
@@ -103,7 +95,7 @@ final class ArrowTests: XCTestCase {
                 let p = scratch + "/\(name)-\(seed)"
                 try ArtifactFile.writeAtomically(p, bytes: bytes, compress: false)
                 do {
-                    _ = try rows(p)
+                    _ = try ioRecords(p)
                     if mustFail { XCTFail("\(name) \(seed) was accepted") }
                 } catch let e as PrefkitError {
                     XCTAssert(e.message.contains(p), "\(name): \(e.message)")

@@ -24,15 +24,21 @@ enum StageCLI {
 
     /// Starts the stage with stdout+stderr going to `log` (a file, so a killed child cannot block on a pipe).
     static func start(_ name: String, _ args: [String], log: String, env: [String: String] = [:]) throws -> Process {
+        try startProcess(try require(name), args, log: log, env: env)
+    }
+
+    /// Starts any executable (a stage, or mpirun running stages) as `start` does: output to
+    /// `log`, and CI=1 so the stage draws no interactive progress.
+    static func startProcess(_ executable: String, _ args: [String], log: String, env: [String: String] = [:]) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: try require(name))
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         var e = ProcessInfo.processInfo.environment
         e["CI"] = "1"  // no interactive progress redraws in the log
         for (k, v) in env { e[k] = v }
         p.environment = e
         guard FileManager.default.createFile(atPath: log, contents: nil), let h = FileHandle(forWritingAtPath: log) else {
-            throw PrefkitError("\(log): cannot create the log of \(name)")
+            throw PrefkitError("\(log): cannot create the log of \(executable)")
         }
         p.standardOutput = h; p.standardError = h
         try p.run()

@@ -58,3 +58,12 @@ func ioNoise(_ count: Int, seed: UInt64 = 42) -> [UInt8] {
         return UInt8(truncatingIfNeeded: state >> 33)
     }
 }
+
+/// The records of any data file (JSONL, Parquet, Arrow) through the stages' one record loop.
+func ioRecords(_ path: String) throws -> [JSONValue] {
+    var out: [JSONValue] = []
+    try JSONL.forEachLine(path) { _, _, parsed in
+        if case .record(let r) = parsed { out.append(r) }
+    }
+    return out
+}

@@ -32,18 +32,8 @@ final class MPICLITests: XCTestCase {
         let bin = try StageCLI.require(stage)
         let logPath = log ?? NSTemporaryDirectory() + "prefkit-mpi-\(getpid())-\(UUID().uuidString).log"
         defer { if log == nil { try? FileManager.default.removeItem(atPath: logPath) } }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: mpi)
-        p.arguments = ["--oversubscribe", "-np", String(np)] + (getuid() == 0 ? ["--allow-run-as-root"] : []) + [bin] + args
-        var e = ProcessInfo.processInfo.environment
-        e["CI"] = "1"
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        guard FileManager.default.createFile(atPath: logPath, contents: nil), let h = FileHandle(forWritingAtPath: logPath) else {
-            throw PrefkitError("\(logPath): cannot create the log")
-        }
-        p.standardOutput = h; p.standardError = h
-        try p.run()
+        let root = getuid() == 0 ? ["--allow-run-as-root"] : []
+        let p = try StageCLI.startProcess(mpi, ["--oversubscribe", "-np", String(np)] + root + [bin] + args, log: logPath, env: env)
         try whileRunning?(p)
         p.waitUntilExit()
         return (p.terminationStatus, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")

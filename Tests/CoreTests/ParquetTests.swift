@@ -18,20 +18,12 @@ final class ParquetTests: XCTestCase {
         }
     }
 
-    func rows(_ path: String) throws -> [JSONValue] {
-        var out: [JSONValue] = []
-        try JSONL.forEachLine(path) { _, _, parsed in
-            if case .record(let r) = parsed { out.append(r) }
-        }
-        return out
-    }
-
     func testEveryVariantReadsAsPyarrowDoes() throws {
         let expected = try JSONL.readAll(dir + "/expected.jsonl").map { canonical($0.record) }
         let files = ioListDir(dir).filter { $0.hasPrefix("prefs-") && $0.hasSuffix(".parquet") }
         XCTAssertEqual(files.count, 22)
         for f in files {
-            let got = try rows(dir + "/" + f).map(canonical)
+            let got = try ioRecords(dir + "/" + f).map(canonical)
             XCTAssertEqual(got.count, expected.count, f)
             for (k, (g, e)) in zip(got, expected).enumerated() where g != e {
                 XCTFail("\(f) row \(k):\n  got      \(g.serialized())\n  expected \(e.serialized())")
@@ -70,7 +62,7 @@ final class ParquetTests: XCTestCase {
             let p = scratch + "/\(name).parquet"
             try ArtifactFile.writeAtomically(p, bytes: bytes, compress: false)
             do {
-                _ = try rows(p)
+                _ = try ioRecords(p)
                 if name != "flipped" { XCTFail("\(name) was accepted") }
             } catch let e as PrefkitError {
                 XCTAssert(e.message.contains(p), "\(name): \(e.message)")
