@@ -428,7 +428,26 @@ PK_AVX512 void pk_linear_avx512(int dtype, const float *x, int64_t m, const void
     }
 }
 
+PK_AVX2 void pk_widen_avx2(int dtype, const void *src, float *dst, int64_t count) {
+    if (count <= 0) return;
+    const int64_t c8 = count & ~(int64_t)7;
+    switch (dtype) {
+    case PK_BF16:
+        for (int64_t i = 0; i < c8; i += 8) _mm256_storeu_ps(dst + i, load8(PK_BF16, src, i));
+        break;
+    case PK_F16:
+        for (int64_t i = 0; i < c8; i += 8) _mm256_storeu_ps(dst + i, load8(PK_F16, src, i));
+        break;
+    default:
+        memcpy(dst, src, (size_t)count * 4);
+        return;
+    }
+    pk_widen(dtype, (const uint16_t *)src + c8, dst + c8, count - c8);
+}
+
 #else
+
+void pk_widen_avx2(int dtype, const void *src, float *dst, int64_t count) { pk_widen(dtype, src, dst, count); }
 
 int pk_cpu_has_avx2_fma(void) { return 0; }
 
@@ -445,6 +464,14 @@ void pk_linear_avx2(int dtype, const float *x, int64_t m, const void *w, int64_t
 }
 
 #endif
+
+int64_t pk_first_nonfinite(int dtype, const void *src, int64_t count) {
+    const uint16_t *s = (const uint16_t *)src;
+    const uint16_t exponent = dtype == PK_BF16 ? 0x7F80 : 0x7C00;
+    for (int64_t i = 0; i < count; i++)
+        if ((s[i] & exponent) == exponent) return i;
+    return -1;
+}
 
 // ---- narrowing (round to nearest even, as torch's .to(bfloat16/float16)) ----
 

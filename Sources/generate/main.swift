@@ -25,7 +25,8 @@ struct Generate: ParsableCommand {
     var stop: [String] = []
     @Option(help: "Which column fills each field: FIELD=COLUMN,… (e.g. prompt=question, messages=conversation, id=uid).")
     var columns: String?
-    @Option(help: "Decode-time weights (bf16, f16: half the bytes read per token).") var weightsDtype: WeightsDType = .f32
+    @Option(help: "How the weights are held while decoding: f32, or bf16 / f16 (loaded straight into that precision, no f32 copy: half the memory and half the bytes read per token; math stays f32).")
+    var weightsDtype: WeightsDType = .f32
     @Option(help: "continuous: a finished sequence's slot takes the next one at once; static: batch after batch. Outputs are the same.")
     var batching: Batching = .continuous
 

@@ -42,6 +42,14 @@ int64_t pk_linear_scratch_floats(int64_t m, int64_t k);
 // kernel sees).
 void pk_widen(int dtype, const void *src, float *dst, int64_t count);
 
+// The same widening with AVX2 (and F16C): what products on frozen half-precision matrices
+// (WeightMatrix) use to widen a block before sgemm. Falls back to pk_widen off x86.
+void pk_widen_avx2(int dtype, const void *src, float *dst, int64_t count);
+
+// Index of the first element of `dtype` (bf16 or f16 bits) that is inf or NaN, or -1.
+// A half checkpoint narrowed from f32 overflows to inf in f16: the loader names the tensor.
+int64_t pk_first_nonfinite(int dtype, const void *src, int64_t count);
+
 // f32 → bf16 / f16 bits, round to nearest even (NaN stays NaN; f16 overflows to ±inf).
 void pk_narrow(int dtype, const float *src, void *dst, int64_t count);
 

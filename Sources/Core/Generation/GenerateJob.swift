@@ -41,7 +41,8 @@ public struct GenerateJob {
 
     public func run(progress: (Progress) -> Void = { _ in }) throws -> Summary {
         try options.validate()
-        let dir = try ModelDirectory.load(modelPath)
+        // Half-precision decoding loads the matrices straight into bf16/f16: no f32 copy is made.
+        let dir = try ModelDirectory.load(modelPath, matrices: options.weightsDType)
         var choice = chat
         if choice.template == nil && choice.chatTemplateFile == nil {
             choice.template = ChatChoice.recorded(Provenance.read(dir.path)?["template"] as? String)

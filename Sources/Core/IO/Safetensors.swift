@@ -1,3 +1,4 @@
+import CKernels
 /// Reader for the safetensors format: an 8-byte little-endian header length,
 /// a JSON header describing each tensor, then the raw data section.
 /// Everything in the header is validated before use, because checkpoints come
@@ -20,7 +21,7 @@ public final class SafetensorsFile {
     /// Tensor names in header order.
     public let names: [String]
 
-    private let bytes: [UInt8]
+    private let storage: Storage
     private let dataStart: Int
 
     static let maxHeaderLength = 100_000_000
@@ -38,27 +39,29 @@ public final class SafetensorsFile {
     public init(path: String) throws {
         self.path = path
         // Locals until every stored property is set: closures may not capture a half-built self.
-        let bytes = try ArtifactFile.readBytes(path)
-        guard bytes.count >= 8 else {
-            throw PrefkitError("\(path): not a safetensors file: \(bytes.count) bytes is too short for a header")
+        let storage = try Storage.open(path)
+        let head = try storage.bytes(at: 0, count: min(8, storage.size))
+        guard head.count >= 8 else {
+            throw PrefkitError("\(path): not a safetensors file: \(head.count) bytes is too short for a header")
         }
         var length: UInt64 = 0
-        for k in 0..<8 { length |= UInt64(bytes[k]) << (8 * UInt64(k)) }
+        for k in 0..<8 { length |= UInt64(head[k]) << (8 * UInt64(k)) }
         guard length <= UInt64(Self.maxHeaderLength) else {
             throw PrefkitError("\(path): safetensors header length \(length) exceeds the limit of \(Self.maxHeaderLength) bytes")
         }
-        guard length <= UInt64(bytes.count - 8) else {
-            throw PrefkitError("\(path): safetensors header length \(length) exceeds the file size \(bytes.count) (truncated file?)")
+        guard length <= UInt64(storage.size - 8) else {
+            throw PrefkitError("\(path): safetensors header length \(length) exceeds the file size \(storage.size) (truncated file?)")
         }
         let dataStart = 8 + Int(length)
-        let header = try bytes.withUnsafeBytes {
-            try JSONValue.parse(UnsafeRawBufferPointer(rebasing: $0[8..<dataStart]), source: "\(path): safetensors header")
+        let headerBytes = try storage.bytes(at: 8, count: Int(length))
+        let header = try headerBytes.withUnsafeBytes {
+            try JSONValue.parse($0, source: "\(path): safetensors header")
         }
         guard case .object(let entries) = header else {
             throw PrefkitError("\(path): safetensors header is not a JSON object")
         }
-        let parsed = try Self.parseEntries(entries, path: path, dataSize: bytes.count - dataStart)
-        self.bytes = bytes
+        let parsed = try Self.parseEntries(entries, path: path, dataSize: storage.size - dataStart)
+        self.storage = storage
         self.dataStart = dataStart
         metadata = parsed.metadata
         names = parsed.infos.map(\.name)
@@ -138,26 +141,76 @@ public final class SafetensorsFile {
     /// Converts into caller-owned memory (e.g. a model's weight buffer) so
     /// loading needs no intermediate array. `count` must equal the element count.
     public func readInto(_ name: String, _ dst: UnsafeMutablePointer<Float>, count: Int) throws {
+        let t = try checked(name, count: count)
+        try chunks(t) { src, first, n in
+            try Self.widen(src, dtype: t.dtype, to: dst + first, count: n, name: name, path: path)
+        }
+    }
+
+    /// Into bf16 or f16 bits: copied when the file stores that dtype, else read as Float and
+    /// rounded to nearest even (a slice at a time: no Float copy of the tensor is made).
+    public func readHalf(_ name: String, _ dst: UnsafeMutablePointer<UInt16>, dtype: WeightsDType, count: Int) throws {
+        precondition(dtype != .f32, "readHalf: bf16 or f16")
+        let t = try checked(name, count: count)
+        if t.dtype == dtype.safetensorsName {
+            try chunks(t) { src, first, n in
+                UnsafeMutableRawPointer(dst + first).copyMemory(from: src, byteCount: 2 * n)
+            }
+            return
+        }
+        var wide = [Float](repeating: 0, count: Self.chunkBytes / 2)
+        try wide.withUnsafeMutableBufferPointer { w in
+            try chunks(t) { src, first, n in
+                try Self.widen(src, dtype: t.dtype, to: w.baseAddress!, count: n, name: name, path: path)
+                pk_narrow(dtype.kernelCode, w.baseAddress!, dst + first, Int64(n))
+            }
+        }
+    }
+
+    /// The tensor's info, when `count` is its element count.
+    private func checked(_ name: String, count: Int) throws -> TensorInfo {
         let t = try info(name)
         guard count == t.elementCount else {
             throw PrefkitError("\(path): tensor '\(name)' has \(t.elementCount) elements (shape \(t.shape)) but the destination holds \(count)")
         }
-        try bytes.withUnsafeBytes { raw in
-            let src = raw.baseAddress! + dataStart + t.begin
-            switch t.dtype {
-            case "F32":
-                for k in 0..<count {
-                    dst[k] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)))
-                }
-            case "F16": HalfFloat.convertF16(src, to: dst, count: count)
-            case "BF16": HalfFloat.convertBF16(src, to: dst, count: count)
-            case "F64":
-                for k in 0..<count {
-                    dst[k] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))))
-                }
-            default:
-                throw PrefkitError("\(path): tensor '\(name)': dtype \(t.dtype) cannot be read as Float")
+        return t
+    }
+
+    /// Bytes read per slice of a tensor: large tensors stream through one small buffer.
+    static let chunkBytes = 1 << 22
+
+    /// The tensor's stored bytes a slice at a time: body(bytes, first element, element count).
+    private func chunks(_ t: TensorInfo, _ body: (UnsafeRawPointer, Int, Int) throws -> Void) throws {
+        guard let size = Self.dtypeSize(t.dtype) else {
+            throw PrefkitError("\(path): tensor '\(t.name)': unknown dtype \(t.dtype)")
+        }
+        let perChunk = Self.chunkBytes / size
+        var first = 0
+        while first < t.elementCount {
+            let n = min(perChunk, t.elementCount - first)
+            try storage.withBytes(at: dataStart + t.begin + first * size, count: n * size, path: path) { src in
+                try body(src, first, n)
             }
+            first += n
+        }
+    }
+
+    /// Stored values of `dtype` as Float.
+    private static func widen(_ src: UnsafeRawPointer, dtype: String, to dst: UnsafeMutablePointer<Float>, count: Int,
+                              name: String, path: String) throws {
+        switch dtype {
+        case "F32":
+            for k in 0..<count {
+                dst[k] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)))
+            }
+        case "F16": HalfFloat.convertF16(src, to: dst, count: count)
+        case "BF16": HalfFloat.convertBF16(src, to: dst, count: count)
+        case "F64":
+            for k in 0..<count {
+                dst[k] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))))
+            }
+        default:
+            throw PrefkitError("\(path): tensor '\(name)': dtype \(dtype) cannot be read as Float")
         }
     }
 }

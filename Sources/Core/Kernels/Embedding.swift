@@ -4,10 +4,15 @@
 public enum Embedding {
     public static func forward(ids: UnsafePointer<Int32>, table: UnsafePointer<Float>, vocab: Int,
                                out: UnsafeMutablePointer<Float>, rows: Int, dim: Int) {
+        forward(ids: ids, table: WeightMatrix(f32: table, rows: vocab, cols: dim), out: out, rows: rows)
+    }
+
+    /// The table as a WeightMatrix: f32, or a half copy whose rows are widened as looked up.
+    public static func forward(ids: UnsafePointer<Int32>, table: WeightMatrix, out: UnsafeMutablePointer<Float>, rows: Int) {
         for r in 0..<rows {
             let id = Int(ids[r])
-            precondition(id >= 0 && id < vocab, "token id \(id) outside the embedding table [0, \(vocab))")
-            (out + r * dim).update(from: table + id * dim, count: dim)
+            precondition(id >= 0 && id < table.rows, "token id \(id) outside the embedding table [0, \(table.rows))")
+            table.row(id, into: out + r * table.cols)
         }
     }
 

@@ -27,4 +27,26 @@ public enum Linear {
             for r in 0..<rows { let d = dy + r * outDim; for o in 0..<outDim { db[o] += d[o] } }
         }
     }
+
+    /// The same products with W a WeightMatrix (f32, or a frozen half copy). A half W is frozen:
+    /// it takes no gradient.
+    public static func forward(x: UnsafePointer<Float>, w: WeightMatrix, b: UnsafePointer<Float>?,
+                               y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool = false, scratch: Scratch) {
+        w.timesTransposed(x, m: rows, y: y, ldy: w.rows, accumulate: accumulate, scratch: scratch)
+        if let b {
+            for r in 0..<rows { let yr = y + r * w.rows; for o in 0..<w.rows { yr[o] += b[o] } }
+        }
+    }
+
+    public static func backward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, w: WeightMatrix,
+                                dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
+                                db: UnsafeMutablePointer<Float>?, rows: Int, accumulateDX: Bool = false, scratch: Scratch) {
+        guard let f32 = w.f32 else {
+            precondition(dw == nil && db == nil, "a half-precision weight is frozen: it has no gradient")
+            if let dx { w.times(dy, m: rows, lda: w.rows, y: dx, accumulate: accumulateDX, scratch: scratch) }
+            return
+        }
+        backward(dy: dy, x: x, w: f32, dx: dx, dw: dw, db: db, rows: rows, inDim: w.cols, outDim: w.rows,
+                 accumulateDX: accumulateDX)
+    }
 }

@@ -19,6 +19,8 @@ public final class LogProbHead {
     /// Gemma's final_logit_softcapping: logits = cap·tanh(z/cap); nil: z.
     public let softcap: Float?
     private let logits = Scratch(), gathered = Scratch(), dGathered = Scratch()
+    /// A block of a half-precision LM head widened for one product (WeightMatrix).
+    private let widened = Scratch()
 
     public init(vocab: Int, dim: Int, budgetFloats: Int = 1 << 24, softcap: Float? = nil) {
         self.vocab = vocab; self.dim = dim
@@ -37,6 +39,14 @@ public final class LogProbHead {
     /// Fills logps[i] (and lse[i], the log-sum-exp kept for backward). With lse2, also
     /// logsumexp(2·logits): WPO's weights need log Σ p² = lse2 − 2·lse.
     public func forward(hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>, targets: LogProbTargets,
+                        logps: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+                        lse2: UnsafeMutablePointer<Float>? = nil) {
+        forward(hidden: hidden, weight: WeightMatrix(f32: weight, rows: vocab, cols: dim), targets: targets,
+                logps: logps, lse: lse, lse2: lse2)
+    }
+
+    /// The same with the head as a WeightMatrix: f32, or a frozen half copy.
+    public func forward(hidden: UnsafePointer<Float>, weight: WeightMatrix, targets: LogProbTargets,
                         logps: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                         lse2: UnsafeMutablePointer<Float>? = nil) {
         checkTokens(targets)
@@ -66,6 +76,15 @@ public final class LogProbHead {
     public func backward(hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>, targets: LogProbTargets,
                          lse: UnsafePointer<Float>, coeff: UnsafePointer<Float>,
                          dHidden: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>?) {
+        backward(hidden: hidden, weight: WeightMatrix(f32: weight, rows: vocab, cols: dim), targets: targets, lse: lse,
+                 coeff: coeff, dHidden: dHidden, dWeight: dWeight)
+    }
+
+    /// The same with the head as a WeightMatrix; a half head is frozen (dWeight nil).
+    public func backward(hidden: UnsafePointer<Float>, weight: WeightMatrix, targets: LogProbTargets,
+                         lse: UnsafePointer<Float>, coeff: UnsafePointer<Float>,
+                         dHidden: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>?) {
+        precondition(weight.f32 != nil || dWeight == nil, "a half-precision LM head is frozen: it has no gradient")
         checkTokens(targets)
         chunks(hidden, weight, targets) { lo, m, hc, lg in
             targets.tokens.withUnsafeBufferPointer { tok in
@@ -91,7 +110,7 @@ public final class LogProbHead {
                 }
             }
             let dh = dGathered.get(m * dim)
-            sgemm(m: m, n: dim, k: vocab, a: lg, lda: vocab, b: weight, ldb: dim, c: dh, ldc: dim)
+            weight.times(lg, m: m, lda: vocab, y: dh, scratch: widened)
             targets.rows.withUnsafeBufferPointer { rows in
                 for i in 0..<m {
                     let d = dHidden + Int(rows[lo + i]) * dim, s = dh + i * dim
@@ -105,7 +124,7 @@ public final class LogProbHead {
     }
 
     /// Gathers each chunk's hidden rows and computes its logits, then hands them to body.
-    private func chunks(_ hidden: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ t: LogProbTargets,
+    private func chunks(_ hidden: UnsafePointer<Float>, _ weight: WeightMatrix, _ t: LogProbTargets,
                         _ body: (_ lo: Int, _ m: Int, _ hc: UnsafePointer<Float>, _ logits: UnsafeMutablePointer<Float>) -> Void) {
         let hc = gathered.get(chunkRows * dim), lg = logits.get(chunkRows * vocab)
         var lo = 0
@@ -113,7 +132,7 @@ public final class LogProbHead {
             while lo < t.count {
                 let m = min(chunkRows, t.count - lo)
                 for i in 0..<m { (hc + i * dim).update(from: hidden + Int(rows[lo + i]) * dim, count: dim) }
-                sgemm(transB: true, m: m, n: vocab, k: dim, a: hc, lda: dim, b: weight, ldb: dim, c: lg, ldc: vocab)
+                weight.timesTransposed(hc, m: m, y: lg, ldy: vocab, scratch: widened)
                 if let softcap { Self.cap(lg, count: m * vocab, softcap) }
                 body(lo, m, hc, lg)
                 lo += m

@@ -32,6 +32,8 @@ public final class Activations {
 
     /// LoRA adapters' per-token activations (u = x·Aᵀ, dropout masks), one block per layer slot.
     let loraStore = Scratch(), loraScratch = Scratch()
+    /// A block of a half-precision matrix widened for one product (WeightMatrix).
+    let widened = Scratch()
     private(set) var loraBlock = 0
 
     /// Sizes the LoRA block for this batch; called at the start of forward.

@@ -24,7 +24,7 @@ public final class CausalLMEngine {
         var lse2 = [Float](repeating: 0, count: wantSumSquares ? m : 0)
         logps.withUnsafeMutableBufferPointer { lp in lse.withUnsafeMutableBufferPointer { ls in
             lse2.withUnsafeMutableBufferPointer { l2 in
-                head.forward(hidden: acts.hidden, weight: model.params.ptr + model.layout.lmHead, targets: b.targets,
+                head.forward(hidden: acts.hidden, weight: model.lmHeadMatrix, targets: b.targets,
                              logps: lp.baseAddress!, lse: ls.baseAddress!, lse2: wantSumSquares ? l2.baseAddress! : nil)
             }
         } }
@@ -40,7 +40,7 @@ public final class CausalLMEngine {
         dh.update(repeating: 0, count: n * h)
         let g: UnsafeMutablePointer<Float>? = paramGrads ? model.enableGradients().ptr + model.layout.lmHead : nil
         coeff.withUnsafeBufferPointer { cf in lse.withUnsafeBufferPointer { ls in
-            head.backward(hidden: acts.hidden, weight: model.params.ptr + model.layout.lmHead, targets: b.targets,
+            head.backward(hidden: acts.hidden, weight: model.lmHeadMatrix, targets: b.targets,
                           lse: ls.baseAddress!, coeff: cf.baseAddress!, dHidden: dh, dWeight: g)
         } }
         model.backward(b.tokens, acts, dHidden: dh, buffers: buffers, paramGrads: paramGrads)

@@ -26,7 +26,9 @@ public enum Checkpoint {
     }
 
     /// `spec` is a directory, or ORG/NAME[@REVISION] in the Hugging Face cache (HFCache).
-    public static func load(_ spec: String, head: Head = .lm) throws -> Transformer {
+    /// `matrices` bf16/f16: the matrices are read straight into a half copy (Transformer.halfMatrices)
+    /// and never into f32, so the model occupies half the memory (frozen uses only).
+    public static func load(_ spec: String, head: Head = .lm, matrices: WeightsDType = .f32) throws -> Transformer {
         let dir = try HFCache.resolveModel(spec)
         let (config, json) = try ModelConfig.load(path: dir + "/config.json")
         let isRM = isRewardModel(json)
@@ -40,6 +42,7 @@ public enum Checkpoint {
             throw PrefkitError("\(dir): reward model has num_labels \(n); only 1 (a scalar score) is supported")
         }
         let model = Transformer(config: config, withLMHead: head == .lm, withScoreHead: head != .lm, configJSON: json)
+        let half = matrices == .f32 ? nil : HalfWeights(layout: model.layout, dtype: matrices)
         var loaded = Set<String>()
         var unexpected: [String] = []
         for shard in try shardPaths(dir) {
@@ -51,7 +54,11 @@ public enum Checkpoint {
                 guard info.shape == e.shape else {
                     throw PrefkitError("\(shard): tensor \(name) has shape \(info.shape), the config needs \(e.shape)")
                 }
-                try file.readInto(name, model.params.ptr + e.offset, count: e.count)
+                if let half, HalfWeights.holds(e) {
+                    try file.readHalf(name, half.ptr + e.offset, dtype: half.dtype, count: e.count)
+                } else {
+                    try file.readInto(name, model.params.ptr + e.offset, count: e.count)
+                }
                 loaded.insert(name)
             }
         }
@@ -59,6 +66,7 @@ public enum Checkpoint {
             throw PrefkitError("\(dir): unexpected tensors for this config: \(unexpected.sorted().prefix(8).joined(separator: ", "))\(unexpected.count > 8 ? " (+\(unexpected.count - 8) more)" : "")")
         }
         var missing = model.layout.entries.map(\.hfName).filter { !loaded.contains($0) }
+        if let half { model.adoptHalfMatrices(half) }
         if case .scoreFromAny(let seed, let std) = head, missing == ["score.weight"] {
             var rng = SplitMix64(seed: seed)
             let e = model.layout.entry("score.weight")!
@@ -73,8 +81,13 @@ public enum Checkpoint {
     }
 
     /// Half-precision checkpoints can hold inf/NaN that fp32 math would spread silently.
+    /// In a half copy, f16 overflow (|w| > 65504) shows as inf.
     static func checkFinite(_ model: Transformer, source: String) throws {
-        for e in model.layout.entries {
+        if let h = model.halfMatrices, let (e, i) = h.firstNonFinite(model.layout) {
+            throw PrefkitError("\(source): tensor \(e.hfName) holds a value at index \(i) that is not finite in \(h.dtype.rawValue)"
+                               + (h.dtype == .f16 ? " (f16 holds at most ±65504: try bf16)" : ""))
+        }
+        for e in model.layout.entries where model.halfMatrices == nil || !HalfWeights.holds(e) {
             let p = model.params.ptr + e.offset
             for i in 0..<e.count where !p[i].isFinite {
                 throw PrefkitError("\(source): tensor \(e.hfName) holds a non-finite value at index \(i)")
@@ -100,8 +113,14 @@ public enum Checkpoint {
         throw PrefkitError("\(dir): no model.safetensors or model.safetensors.index.json found")
     }
 
-    /// Writes config.json and model.safetensors (plain F32, HF names) so transformers loads them.
-    public static func save(_ model: Transformer, to dir: String, extraConfig: [String: Any] = [:]) throws {
+    /// Writes config.json and model.safetensors (F32, or every tensor narrowed to `dtype` as Hub
+    /// checkpoints often are; HF names) so transformers loads them.
+    public static func save(_ model: Transformer, to dir: String, extraConfig: [String: Any] = [:],
+                            dtype: WeightsDType = .f32) throws {
+        guard model.halfMatrices == nil else {
+            throw PrefkitError("\(dir): this model's matrices are held in \(model.matricesDType.rawValue) only (frozen weights); "
+                               + "it is not saved from memory")
+        }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var arch: String? = nil
         var base = model.configJSON
@@ -118,7 +137,7 @@ public enum Checkpoint {
             SafetensorsTensorRef(name: $0.hfName, shape: $0.shape,
                                  data: UnsafeBufferPointer(start: model.params.ptr + $0.offset, count: $0.count))
         }
-        try SafetensorsWriter.write(dir + "/model.safetensors", refs: refs, metadata: ["format": "pt"])
+        try SafetensorsWriter.write(dir + "/model.safetensors", refs: refs, metadata: ["format": "pt"], dtype: dtype)
         // A stale index would point transformers at old shards.
         try? FileManager.default.removeItem(atPath: dir + "/model.safetensors.index.json")
     }

@@ -13,11 +13,17 @@ public final class DecodeWorkspace {
     /// Set to time decoding's phases (benchmarks); nil costs nothing.
     public var profile: PhaseProfile?
 
+    /// A model whose matrices live only in half precision decodes from them whatever
+    /// `weightsDType` says; an f32 model is narrowed to `weightsDType` here (both copies kept).
     public init(model: Transformer, weightsDType: WeightsDType = .f32, variant: KernelVariant = .selected) {
         self.model = model
-        self.weightsDType = weightsDType
+        self.weightsDType = model.halfMatrices?.dtype ?? weightsDType
         self.variant = variant
-        half = weightsDType == .f32 ? nil : HalfWeights(model, dtype: weightsDType)
+        if let own = model.halfMatrices {
+            half = own
+        } else {
+            half = weightsDType == .f32 ? nil : HalfWeights(model, dtype: weightsDType)
+        }
         prefillActs = Activations(config: model.config, training: false)
         values = model.program.widths.map { _ in Scratch() }
     }

@@ -15,7 +15,9 @@ public struct ModelDirectory {
     /// Loads a model directory, or a LoRA adapter directory over the base it names
     /// (merged into the base weights: for inference, nothing trains the adapter afterwards).
     /// `spec` is a directory, or ORG/NAME[@REVISION] in the Hugging Face cache (HFCache).
-    public static func load(_ spec: String, head: Checkpoint.Head = .lm) throws -> ModelDirectory {
+    /// `matrices` bf16/f16 keeps the matrices only in that precision (frozen uses: generation,
+    /// a reference model, a LoRA base); an adapter is merged in f32 first.
+    public static func load(_ spec: String, head: Checkpoint.Head = .lm, matrices: WeightsDType = .f32) throws -> ModelDirectory {
         let path = try HFCache.resolveModel(spec)
         if LoRAFiles.isAdapterDirectory(path) && !FileManager.default.fileExists(atPath: path + "/config.json") {
             let (_, basePath) = try LoRAFiles.readConfig(path)
@@ -23,10 +25,11 @@ public struct ModelDirectory {
             let base = try load(basePath, head: head)
             let adapter = try LoRAFiles.load(path, for: base.model)
             adapter.merge(into: base.model)
+            base.model.keepMatricesOnly(in: matrices)
             let tok = FileManager.default.fileExists(atPath: path + "/tokenizer.json") ? try Tokenizer(path: path + "/tokenizer.json") : base.tokenizer
             return try ModelDirectory(path: path, model: base.model, tokenizer: tok)
         }
-        let model = try Checkpoint.load(path, head: head)
+        let model = try Checkpoint.load(path, head: head, matrices: matrices)
         let tokPath = path + "/tokenizer.json"
         guard FileManager.default.fileExists(atPath: tokPath) else {
             throw PrefkitError("\(path): no tokenizer.json beside the weights")

@@ -83,8 +83,8 @@ extension Transformer {
                                  dwq: gp(w.norm(q)), dwk: gp(w.norm(k)), rows: n, offset: c.normWeightOffset)
         case .linear(let x, let proj, let out):
             let pw = projection(proj, layer: l)
-            Linear.backward(dy: gradOf(out), x: acts.value(l, x), w: p + pw.weight, dx: gradOf(x), dw: gp(pw.weight),
-                            db: gp(pw.bias), rows: n, inDim: pw.inDim, outDim: pw.outDim, accumulateDX: true)
+            Linear.backward(dy: gradOf(out), x: acts.value(l, x), w: matrix(pw), dx: gradOf(x), dw: gp(pw.weight),
+                            db: gp(pw.bias), rows: n, accumulateDX: true, scratch: acts.widened)
             for t in proj.loraTargets {
                 ad?.backward(l, t, x: acts.value(l, x), dy: gradOf(out), dx: gradOf(x), rows: n,
                              store: acts.lora(l), scratch: acts.loraScratch)

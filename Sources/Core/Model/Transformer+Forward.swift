@@ -63,8 +63,8 @@ extension Transformer {
                 product(acts.value(l, x), n, pw, acts.value(l, out))
             } else {
                 let bias: UnsafePointer<Float>? = pw.bias >= 0 ? UnsafePointer(p + pw.bias) : nil
-                Linear.forward(x: acts.value(l, x), w: p + pw.weight, b: bias, y: acts.value(l, out),
-                               rows: n, inDim: pw.inDim, outDim: pw.outDim)
+                Linear.forward(x: acts.value(l, x), w: matrix(pw), b: bias, y: acts.value(l, out), rows: n,
+                               scratch: acts.widened)
             }
             for t in proj.loraTargets {
                 ad?.forward(l, t, x: acts.value(l, x), y: acts.value(l, out), rows: n, store: acts.lora(l),

@@ -8,6 +8,15 @@ extension Transformer {
         let outDim: Int
     }
 
+    /// A projection's weight as a product operand.
+    func matrix(_ pw: ProjectionWeights) -> WeightMatrix { matrix(pw.weight, rows: pw.outDim, cols: pw.inDim) }
+
+    /// The token embeddings, [vocab, hidden] (the LM head too when tied).
+    var embeddingMatrix: WeightMatrix { matrix(layout.embed, rows: config.vocabSize, cols: config.hiddenSize) }
+
+    /// The LM head, [vocab, hidden].
+    var lmHeadMatrix: WeightMatrix { matrix(layout.lmHead, rows: config.vocabSize, cols: config.hiddenSize) }
+
     func projection(_ p: BlockProgram.Projection, layer l: Int) -> ProjectionWeights {
         let c = config
         let w = layout.layers[l]
@@ -38,7 +47,7 @@ extension Transformer {
     /// Token embeddings, scaled as the family does (Gemma: √hidden).
     func embed(_ ids: UnsafePointer<Int32>, rows n: Int, out: UnsafeMutablePointer<Float>) {
         let h = config.hiddenSize
-        Embedding.forward(ids: ids, table: params.ptr + layout.embed, vocab: config.vocabSize, out: out, rows: n, dim: h)
+        Embedding.forward(ids: ids, table: embeddingMatrix, out: out, rows: n)
         let scale = config.embeddingScale
         if scale != 1 {
             for i in 0..<(n * h) { out[i] *= scale }

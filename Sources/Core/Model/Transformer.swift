@@ -16,6 +16,10 @@ public final class Transformer {
     public var configJSON: [String: Any]
     /// Low-rank adapters on the projections; when set and enabled they join every forward.
     public var lora: LoRAAdapter?
+    /// Where the matrices live when only in bf16/f16 (frozen: the LoRA base, a reference model,
+    /// a model for generation). Then `params` holds the norms, biases and score head, and its
+    /// matrix pages are never written (they cost no memory): read matrices through `matrix`.
+    public private(set) var halfMatrices: HalfWeights?
 
     public init(config: ModelConfig, withLMHead: Bool = true, withScoreHead: Bool = false,
                 configJSON: [String: Any] = [:]) {
@@ -32,6 +36,35 @@ public final class Transformer {
     public var hasScoreHead: Bool { layout.score >= 0 }
     public var attentionShape: AttentionShape {
         AttentionShape(heads: config.numHeads, kvHeads: config.numKVHeads, headDim: config.headDim)
+    }
+
+    /// The matrices' storage dtype: f32, or that of `halfMatrices`.
+    public var matricesDType: WeightsDType { halfMatrices?.dtype ?? .f32 }
+
+    /// The matrix at parameter offset `offset`, [rows, cols], wherever it lives.
+    public func matrix(_ offset: Int, rows: Int, cols: Int) -> WeightMatrix {
+        if let h = halfMatrices {
+            return WeightMatrix(half: h.ptr + offset, dtype: h.dtype, rows: rows, cols: cols)
+        }
+        return WeightMatrix(f32: params.ptr + offset, rows: rows, cols: cols)
+    }
+
+    /// Takes a loader's half copy as the only home of the matrices (Checkpoint.load).
+    func adoptHalfMatrices(_ h: HalfWeights) {
+        precondition(h.count == layout.totalCount, "half matrices of another layout")
+        halfMatrices = h
+    }
+
+    /// Rounds the f32 matrices to `dtype` and keeps them only there, handing their f32 pages
+    /// back to the system. For models already in memory (an adapter merged into its base);
+    /// Checkpoint.load(matrices:) never fills the f32 matrices in the first place.
+    public func keepMatricesOnly(in dtype: WeightsDType) {
+        guard dtype != .f32, halfMatrices == nil else { return }
+        let h = HalfWeights(self, dtype: dtype)
+        for e in layout.entries where HalfWeights.holds(e) {
+            PageMemory.release(params.ptr + e.offset, bytes: e.count * 4)
+        }
+        halfMatrices = h
     }
 
     /// Gradients share the parameter layout; allocated only for training.

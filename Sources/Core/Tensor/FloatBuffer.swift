@@ -1,16 +1,16 @@
 /// An owned, 64-byte aligned block of Floats: parameters, gradients, activations.
-/// A class so that views into it never copy; zeroed on allocation.
+/// A class so that views into it never copy; zeroed on allocation (large blocks lazily, by the
+/// kernel: see PageMemory).
 public final class FloatBuffer {
     public let count: Int
     public let ptr: UnsafeMutablePointer<Float>
 
     public init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
+        let raw = PageMemory.allocate(bytes: max(1, count) * 4)
         ptr = raw.bindMemory(to: Float.self, capacity: max(1, count))
-        ptr.initialize(repeating: 0, count: max(1, count))
     }
-    deinit { UnsafeMutableRawPointer(ptr).deallocate() }
+    deinit { PageMemory.deallocate(UnsafeMutableRawPointer(ptr), bytes: max(1, count) * 4) }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: ptr, count: count) }
     public func zero() { ptr.update(repeating: 0, count: count) }

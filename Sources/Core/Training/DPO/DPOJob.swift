@@ -31,6 +31,10 @@ public struct DPOJob {
     public var refMixupAlpha = 0.6
     /// With LoRA, also write a merged checkpoint to OUT/merged.
     public var merge = false
+    /// How frozen weights are held: the LoRA base (and so the adapter-off reference) and a
+    /// separate reference model. bf16/f16 halve their memory; the trained policy of full
+    /// fine-tuning stays f32. Math is f32 either way, on the rounded weights.
+    public var baseDType = WeightsDType.f32
     /// Eval prompts sampled and scored at each evaluation (0: off), with this reward model,
     /// gold reward (by name, optional) and response length cap.
     public var evalGenerate = 0
@@ -50,6 +54,7 @@ public struct DPOJob {
     public func validate() throws {
         try training.validate()
         if merge && lora == nil { throw PrefkitError("--merge needs LoRA (--lora-r > 0)") }
+        try validateBaseDType()
         switch objective {
         case .pairwise(let loss):
             try loss.validate()
@@ -72,6 +77,28 @@ public struct DPOJob {
         if let a = ldAlpha, !(0...1).contains(a) { throw PrefkitError("--ld-alpha must be in [0, 1]") }
         if syncRefEvery < 0 { throw PrefkitError("--sync-ref-every must be non-negative") }
         if !(0...1).contains(refMixupAlpha) { throw PrefkitError("--ref-mixup-alpha must be in [0, 1]") }
+    }
+
+    /// --base-dtype rounds frozen weights only: there must be some, and they must stay frozen.
+    func validateBaseDType() throws {
+        guard baseDType != .f32 else { return }
+        let liveReference = refLogpsPath == nil && objectiveNeedsReference
+        if lora == nil && !liveReference {
+            throw PrefkitError("--base-dtype \(baseDType.rawValue) holds frozen weights in half precision (the LoRA base, a live reference "
+                               + "model); this run has neither: full fine-tuning trains f32 weights and --ref-logps holds no model")
+        }
+        if syncRefEvery > 0 {
+            throw PrefkitError("--base-dtype \(baseDType.rawValue) is not supported with --sync-ref-every: TR-DPO mixes the policy into "
+                               + "the reference, which then is not frozen")
+        }
+    }
+
+    /// Whether the objective reads a reference at all (DPO family losses without one: SimPO, ORPO, …).
+    var objectiveNeedsReference: Bool {
+        switch objective {
+        case .pairwise(let loss): return loss.needsReference
+        case .kto: return true
+        }
     }
 
     func validateEvalGenerate() throws {
@@ -115,7 +142,7 @@ public struct DPOJob {
     /// Loads, trains and saves; notes go to stderr unless the run is quiet.
     public func run() throws -> Result {
         try validate()
-        let md = try ModelDirectory.load(modelPath)
+        let md = try ModelDirectory.load(modelPath, matrices: lora == nil ? .f32 : baseDType)
         let setup = try Setup(job: self, md: md)
         switch objective {
         case .pairwise(let loss): return try trainPairwise(setup, loss)
@@ -139,7 +166,7 @@ public struct DPOJob {
 
         init(job: DPOJob, md: ModelDirectory) throws {
             self.md = md
-            baseDigest = Digest.ofFloats(md.model.params.ptr, count: md.model.params.count)
+            baseDigest = md.model.weightsDigest
             dataDigest = try Digest.ofFile(job.dataPath)
             adapter = job.lora.map { LoRAAdapter(config: $0, model: md.model.config, seed: job.training.seed) }
             // A template file trained with travels with the model written.
@@ -210,7 +237,7 @@ public struct DPOJob {
     /// The separate reference model (--ref-model, else a second copy of the starting policy).
     func loadReferenceModel(_ s: Setup) throws -> Transformer {
         let path = refModelPath ?? modelPath
-        let m = try Checkpoint.load(path)
+        let m = try Checkpoint.load(path, matrices: baseDType)
         guard m.config.vocabSize == s.md.model.config.vocabSize else {
             throw PrefkitError("\(path): vocabulary \(m.config.vocabSize) differs from the policy's \(s.md.model.config.vocabSize)")
         }
@@ -227,7 +254,7 @@ public struct DPOJob {
         var refDigest = s.baseDigest
         if refModelPath != nil {
             let m = try loadReferenceModel(s)
-            refDigest = Digest.ofFloats(m.params.ptr, count: m.params.count)
+            refDigest = m.weightsDigest
             refModel = m
         }
         var expect = ReferenceLogps.Expectation(dataDigest: try ReferenceLogps.dataDigest(file: dataPath, settings: settings),
@@ -310,9 +337,11 @@ public struct DPOJob {
         guard trainer.ranks.isRoot else { return Result(steps: steps, metrics: trainer.lastMetrics, evalMetrics: nil) }
         try objective.saveModel(to: training.outDir, provenance: final)
         if merge, let a = s.adapter {
-            a.merge(into: s.md.model)
-            s.md.model.lora = nil
-            try ModelDirectory.save(model: s.md.model, tokenizer: s.md.tokenizer, eosTokenId: s.md.eosTokenId,
+            // A half-precision base is frozen in place: the merge goes into an f32 copy of it.
+            let target = s.md.model.halfMatrices == nil ? s.md.model : s.md.model.widenedCopy()
+            a.merge(into: target)
+            target.lora = nil
+            try ModelDirectory.save(model: target, tokenizer: s.md.tokenizer, eosTokenId: s.md.eosTokenId,
                                     padTokenId: s.md.padTokenId, to: training.outDir + "/merged")
             try Provenance.write(training.outDir + "/merged", ["stage": "dpo-train --merge", "adapter": training.outDir,
                                                                "parent": absoluteModelPath])

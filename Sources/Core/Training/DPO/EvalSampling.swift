@@ -90,11 +90,10 @@ public final class EvalSampling {
     }
 
     /// Decoding runs on plain weights: with an adapter, a merged copy of the policy.
+    /// A frozen half-precision base is widened into the copy (the values training multiplies by).
     func decodingModel(_ policy: Transformer) -> Transformer {
         guard let a = policy.lora, a.enabled else { return policy }
-        let merged = Transformer(config: policy.config, configJSON: policy.configJSON)
-        precondition(merged.params.count == policy.params.count, "a causal LM policy")
-        merged.params.ptr.update(from: policy.params.ptr, count: policy.params.count)
+        let merged = policy.widenedCopy()
         a.merge(into: merged)
         return merged
     }

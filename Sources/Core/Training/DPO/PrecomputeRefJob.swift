@@ -15,6 +15,8 @@ public struct PrecomputeRefJob {
     public var ldAlpha: Double? = nil
     /// Pack each pair's prompt once (`--no-share-prompt` turns it off).
     public var sharePrompt = true
+    /// How the reference's weights are held (dpo-train --base-dtype must match: the digest differs).
+    public var baseDType = WeightsDType.f32
     public var quiet = false
     public var interactive = false
 
@@ -33,7 +35,7 @@ public struct PrecomputeRefJob {
     @discardableResult
     public func run() throws -> (train: Int, eval: Int) {
         try validate()
-        let md = try ModelDirectory.load(modelPath)
+        let md = try ModelDirectory.load(modelPath, matrices: baseDType)
         let (pairs, report) = try PreferenceData.load(dataPath, tokenizer: md.tokenizer, eos: md.eosTokenId, options: data)
         if !quiet { FileHandleLog.write("\(dataPath): \(report)") }
         var evalPairs: [PreferencePair] = []
@@ -58,7 +60,7 @@ public struct PrecomputeRefJob {
         }
         guard let train else { return (pairs.count, evalPairs.count) }
         var ref = ReferenceLogps(train: train, dataDigest: try ReferenceLogps.dataDigest(file: dataPath, settings: settings),
-                                 modelDigest: Digest.ofFloats(md.model.params.ptr, count: md.model.params.count))
+                                 modelDigest: md.model.weightsDigest)
         var meta = ["model": modelPath, "data": dataPath, "template": data.chat.description,
                     "tokenization": data.tokenization.rawValue]
         if let e = evalDataPath {
