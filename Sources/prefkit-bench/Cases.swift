@@ -21,9 +21,19 @@ enum Cases {
                       "gen_05b_b8", "gen_05b_b8_bf16", "gen_05b_b32", "gen_05b_mixed",
                       "fwdbwd_gemma3_270m", "gen_gemma3_270m_b1",
                       "rm_tiny", "score_05b", "dpo_tiny_full", "dpo_tiny_lora",
-                      "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_precomputed",
+                      "dpo_05b_full", "dpo_05b_lora", "dpo_05b_lora_bf16base", "dpo_05b_lora_ckpt", "dpo_05b_lora_ckpt_bf16base",
+                      "dpo_05b_lora_precomputed",
                       "dpo_05b_lora_L256", "dpo_05b_lora_L1024", "dpo_05b_lora_L2048", "dpo_05b_lora_L4096", "dpo_05b_full_L1024",
                       "dpo_05b_lora_shared", "allreduce_05b", "dpo_tiny_full_np2", "parquet_read"]
+
+    /// The half-precision checkpoint a case loads, if any (BenchCheckpoint).
+    static func checkpointNeeded(_ name: String) -> (BenchShape, WeightsDType)? {
+        switch name {
+        case "gen_05b_b1_bf16", "gen_05b_b8_bf16", "dpo_05b_lora_bf16base", "dpo_05b_lora_ckpt_bf16base": return (.qwen05b, .bf16)
+        case "gen_05b_b1_f16": return (.qwen05b, .f16)
+        default: return nil
+        }
+    }
 
     static func run(_ name: String, ceiling: Double) throws -> CaseResult {
         switch name {
@@ -47,6 +57,15 @@ enum Cases {
         case "dpo_tiny_lora": return DPOCases.train(name, .tiny, pairs: 8, lora: true, reference: .adapterOff, iterations: 5, ceiling: ceiling)
         case "dpo_05b_full": return DPOCases.train(name, .qwen05b, pairs: 2, lora: false, reference: .separate, iterations: 2, ceiling: ceiling)
         case "dpo_05b_lora": return DPOCases.train(name, .qwen05b, pairs: 2, lora: true, reference: .adapterOff, iterations: 2, ceiling: ceiling)
+        case "dpo_05b_lora_bf16base":
+            // The LoRA base (and so the adapter-off reference) held in bf16: dpo-train --base-dtype bf16.
+            return DPOCases.train(name, .qwen05b, pairs: 2, lora: true, reference: .adapterOff, iterations: 2, ceiling: ceiling,
+                                  baseDType: .bf16)
+        case "dpo_05b_lora_ckpt", "dpo_05b_lora_ckpt_bf16base":
+            // The same with gradient checkpointing, where the weights, not the activations, are
+            // most of the memory: what the base's precision saves shows whole.
+            return DPOCases.train(name, .qwen05b, pairs: 2, lora: true, reference: .adapterOff, iterations: 2, ceiling: ceiling,
+                                  checkpointing: true, baseDType: name.hasSuffix("bf16base") ? .bf16 : .f32)
         case "dpo_05b_lora_precomputed":
             return DPOCases.train(name, .qwen05b, pairs: 2, lora: true, reference: .precomputed, iterations: 2, ceiling: ceiling)
         case "dpo_05b_lora_L256", "dpo_05b_lora_L1024", "dpo_05b_lora_L2048", "dpo_05b_lora_L4096":

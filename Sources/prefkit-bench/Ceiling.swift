@@ -29,6 +29,8 @@ enum Ceiling {
         var bestShape = 0.0, bestName = ""
         for (name, ta, tb, m, n, k) in GemmShapes.qwen05b(rows: 512) {
             let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
+            a.ptr.update(repeating: 0.5, count: m * k)   // real pages, not the shared zero page
+            b.ptr.update(repeating: 0.5, count: k * n)
             let lda = ta ? m : k, ldb = tb ? k : n
             for rep in 0..<3 {
                 let t0 = now()
@@ -42,6 +44,7 @@ enum Ceiling {
         for (n, k) in [(1152, 896), (9728, 896), (896, 4864)] {
             for dtype in [WeightsDType.f32, .bf16] {
                 let x = FloatBuffer(count: rows * k), y = FloatBuffer(count: rows * n)
+                x.ptr.update(repeating: 0.5, count: rows * k)   // real pages, not the shared zero page
                 let w = [UInt8](repeating: 0x3C, count: n * k * dtype.byteWidth)   // small finite values
                 w.withUnsafeBytes { wp in
                     for rep in 0..<3 {
@@ -62,7 +65,10 @@ enum Ceiling {
     /// row at a time streams the weights once per token, so this bounds its tokens/s.
     static func readBandwidthGBps(bytes: Int = 1 << 30, reps: Int = 3) -> Double {
         let n = bytes / 4
-        let a = FloatBuffer(count: n)   // zeroed on allocation, so every page is mapped
+        let a = FloatBuffer(count: n)
+        // Written first: an untouched page of a large buffer reads as the kernel's one shared
+        // zero page (PageMemory), which would measure the cache, not the memory.
+        a.ptr.update(repeating: 1, count: n)
         let workers = Parallel.workers, chunk = (n / workers) & ~15
         var best = 0.0, sink: Float = 0
         for _ in 0..<reps {
@@ -93,8 +99,16 @@ enum Ceiling {
     }
 }
 
-/// Peak resident set size of this process, in MiB (Linux reports KiB).
+/// Peak resident set size of this process, in MiB: VmHWM of /proc/self/status, the high-water
+/// mark of this address space only. (getrusage's ru_maxrss survives fork and exec, so a case
+/// spawned by a parent that once held a 2 GiB model reported the parent's peak.) Elsewhere,
+/// ru_maxrss.
 func peakRSSMiB() -> Double {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
+        return kib / 1024
+    }
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_maxrss) / 1024

@@ -8,8 +8,9 @@ enum DPOCases {
 
     static func train(_ name: String, _ shape: BenchShape, pairs n: Int, lora: Bool, reference: Reference,
                       iterations: Int, ceiling: Double, prompt: Int = 64, response: Int = 64,
-                      checkpointing: Bool = false, sharePrompt: Bool = true) -> CaseResult {
-        let policy = shape.model(seed: 1)
+                      checkpointing: Bool = false, sharePrompt: Bool = true, baseDType: WeightsDType = .f32) -> CaseResult {
+        precondition(baseDType == .f32 || lora, "a half-precision base is frozen: LoRA only")
+        let policy = baseDType == .f32 ? shape.model(seed: 1) : try! BenchCheckpoint.load(shape, matrices: baseDType)
         let c = policy.config
         var rng = SplitMix64(seed: 3)
         func tokens(_ k: Int) -> [Int] { (0..<k).map { _ in Int(rng.next() % UInt64(c.vocabSize)) } }

@@ -24,7 +24,8 @@ public final class HalfWeights {
         precondition(dtype != .f32, "HalfWeights holds bf16 or f16")
         self.dtype = dtype
         count = layout.totalCount
-        ptr = PageMemory.allocate(bytes: max(1, count) * 2).bindMemory(to: UInt16.self, capacity: max(1, count))
+        // Written whole (but for the few vector slots) and streamed every decode step: huge pages.
+        ptr = PageMemory.allocate(bytes: max(1, count) * 2, hugePages: true).bindMemory(to: UInt16.self, capacity: max(1, count))
     }
 
     /// The model's f32 matrices rounded to `dtype`.
