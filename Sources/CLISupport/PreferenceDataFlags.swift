@@ -26,6 +26,14 @@ public struct PreferenceDataFlags: ParsableArguments {
 }
 
 /// `--lora-r R --lora-alpha A --lora-dropout P --lora-targets q,k,v,o,gate,up,down`.
+/// `--base-dtype`: how weights that do not train are held (the LoRA base; dpo-train's reference
+/// model too). Shared so that every stage says it alike.
+public struct FrozenWeightsFlags: ParsableArguments {
+    @Option(help: "How frozen weights are held: the LoRA base (and dpo-train's reference model). bf16/f16 halve their memory; math stays f32 on the rounded weights. Trained weights stay f32.")
+    public var baseDtype: WeightsDType = .f32
+    public init() {}
+}
+
 public struct LoRAFlags: ParsableArguments {
     @Option(help: "LoRA rank (0: train every weight).") public var loraR = 0
     @Option(help: "LoRA alpha (scale = alpha / r).") public var loraAlpha: Double = 16

@@ -23,8 +23,7 @@ struct Train: ParsableCommand {
     @OptionGroup var loss: LossFlags
     @OptionGroup var lora: LoRAFlags
     @Flag(help: "With LoRA, also write a merged HF checkpoint to OUT/merged.") var merge = false
-    @Option(help: "How frozen weights are held: the LoRA base (the adapter-off reference too) and a separate reference model. bf16/f16 halve their memory (math stays f32 on the rounded weights); full fine-tuning's policy stays f32.")
-    var baseDtype: WeightsDType = .f32
+    @OptionGroup var frozen: FrozenWeightsFlags
     @Option(help: "TR-DPO: mix the policy into the reference every N steps (0: off).") var syncRefEvery = 0
     @Option(help: "TR-DPO: α in πref ← α·πθ + (1−α)·πref.") var refMixupAlpha: Double = 0.6
     @Option(help: "At each evaluation, sample one response for each of the first K eval prompts (seeded, the same prompts each time) and log eval_rm_score, eval_gold, eval_kl, eval_length (0: off).")
@@ -53,7 +52,7 @@ struct Train: ParsableCommand {
         j.syncRefEvery = syncRefEvery
         j.refMixupAlpha = refMixupAlpha
         j.merge = merge
-        j.baseDType = baseDtype
+        j.baseDType = frozen.baseDtype
         j.evalGenerate = evalGenerate
         j.rewardModelPath = rewardModel
         j.goldName = gold
@@ -91,8 +90,7 @@ struct PrecomputeRef: ParsableCommand {
     @Flag(help: "Run each pair as two separate sequences instead of one prompt shared by both completions.")
     var noSharePrompt = false
     @Flag(help: "No progress output.") var quiet = false
-    @Option(help: "How the reference's weights are held (f32, bf16, f16): as dpo-train --base-dtype will hold them.")
-    var baseDtype: WeightsDType = .f32
+    @OptionGroup var frozen: FrozenWeightsFlags
 
     func validate() throws {
         try validating { try job().validate() }
@@ -107,7 +105,7 @@ struct PrecomputeRef: ParsableCommand {
         j.sharePrompt = !noSharePrompt
         j.quiet = quiet
         j.interactive = isInteractive
-        j.baseDType = baseDtype
+        j.baseDType = frozen.baseDtype
         return j
     }
 

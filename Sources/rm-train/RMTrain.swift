@@ -27,12 +27,16 @@ struct RMTrain: ParsableCommand {
     @Flag(help: "Run each pair as two separate sequences instead of one prompt shared by both responses.")
     var noSharePrompt = false
     @OptionGroup var lora: LoRAFlags
+    @OptionGroup var frozen: FrozenWeightsFlags
     @OptionGroup var train: TrainingFlags
 
     func validate() throws {
         try validating { _ = try prefs.options(maxLength: maxLength, dropLong: onLong == .drop) }
         guard centerRewardsCoefficient >= 0 && centerRewardsCoefficient.isFinite else {
             throw ValidationError("--center-rewards-coefficient must be a non-negative number")
+        }
+        if frozen.baseDtype != .f32 && lora.loraR == 0 {
+            throw ValidationError("--base-dtype \(frozen.baseDtype.rawValue) holds the frozen LoRA base in half precision: it needs --lora-r > 0")
         }
     }
 
@@ -43,7 +47,7 @@ struct RMTrain: ParsableCommand {
             let dir = try HFCache.resolveModel(modelOptions.model)
             let (_, cfgJSON) = try ModelConfig.load(path: dir + "/config.json")
             let std = (cfgJSON["initializer_range"] as? NSNumber)?.floatValue ?? 0.02
-            let md = try ModelDirectory.load(dir, head: .scoreFromAny(seed: opts.seed, std: std))
+            let md = try ModelDirectory.load(dir, head: .scoreFromAny(seed: opts.seed, std: std), matrices: frozen.baseDtype)
             let started = Checkpoint.isRewardModel(cfgJSON) ? "its score head" : "a new score head (std \(std))"
             let loadOpts = try prefs.options(maxLength: maxLength, dropLong: onLong == .drop)
             try loadOpts.chat.apply(to: md.tokenizer)

@@ -137,4 +137,36 @@ final class HalfMatricesTests: XCTestCase {
             XCTAssertEqual(try half.generate(prompts).map(\.tokens), try full.generate(prompts).map(\.tokens), "\(dtype)")
         }
     }
+
+    /// The stages with --base-dtype bf16: LoRA DPO (with --merge: the merged model is the
+    /// widened base plus the adapter, and loads), a reference precomputed in f32 refused for a
+    /// bf16 base by digest, precompute-ref --base-dtype bf16 accepted, and LoRA rm-train.
+    func testStagesWithAHalfBase() throws {
+        let tmp = NSTemporaryDirectory() + "prefkit-half-cli-\(getpid())"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let data = tmp + "/prefs.jsonl"
+        try fixtureTripleLines(fixture).joined(separator: "\n").write(toFile: data, atomically: true, encoding: .utf8)
+        let lora = ["--lora-r", "4", "--lora-dropout", "0", "--max-steps", "2", "--batch-size", "2", "--lr", "1e-3", "--quiet"]
+        var (rc, log) = try StageCLI.run("dpo-train", ["--model", fixture, "--data", data, "--out", tmp + "/dpo", "--base-dtype", "bf16",
+                                                      "--merge"] + lora)
+        XCTAssertEqual(rc, 0, log)
+        XCTAssertNoThrow(try Checkpoint.load(tmp + "/dpo/merged"), "the merged model loads")
+        (rc, log) = try StageCLI.run("dpo-train", ["precompute-ref", "--model", fixture, "--data", data, "--out", tmp + "/ref32.safetensors", "--quiet"])
+        XCTAssertEqual(rc, 0, log)
+        (rc, log) = try StageCLI.run("dpo-train", ["--model", fixture, "--data", data, "--out", tmp + "/dpo2", "--base-dtype", "bf16",
+                                                  "--ref-logps", tmp + "/ref32.safetensors"] + lora)
+        XCTAssertEqual(rc, 1, "a reference computed with f32 weights is not taken for a bf16 base\n\(log)")
+        XCTAssert(log.contains("come from another model"), log)
+        (rc, log) = try StageCLI.run("dpo-train", ["precompute-ref", "--model", fixture, "--data", data, "--out", tmp + "/ref16.safetensors",
+                                                  "--base-dtype", "bf16", "--quiet"])
+        XCTAssertEqual(rc, 0, log)
+        (rc, log) = try StageCLI.run("dpo-train", ["--model", fixture, "--data", data, "--out", tmp + "/dpo3", "--base-dtype", "bf16",
+                                                  "--ref-logps", tmp + "/ref16.safetensors"] + lora)
+        XCTAssertEqual(rc, 0, log)
+        (rc, log) = try StageCLI.run("rm-train", ["--model", fixture, "--data", data, "--out", tmp + "/rm", "--base-dtype", "bf16"] + lora)
+        XCTAssertEqual(rc, 0, log)
+        XCTAssertNoThrow(try Checkpoint.load(tmp + "/rm", head: .score), "the merged reward model loads")
+    }
 }

@@ -28,6 +28,7 @@ final class StageValidationCLITests: XCTestCase {
             ("dpo-train", dpo + ["--base-dtype", "fp8", "--lora-r", "4"], "'fp8' is invalid"),
             ("dpo-train", ["precompute-ref", "--model", tmp + "/m", "--data", tmp + "/d.jsonl", "--out", out, "--batch-size", "0"], "--batch-size must be positive"),
             ("rm-train", ["--model", tmp + "/m", "--data", tmp + "/d.jsonl", "--out", out, "--on-long", "cut"], "'cut' is invalid"),
+            ("rm-train", ["--model", tmp + "/m", "--data", tmp + "/d.jsonl", "--out", out, "--base-dtype", "bf16"], "it needs --lora-r > 0"),
             ("rm-train", ["--model", tmp + "/m", "--data", tmp + "/d.jsonl", "--out", out, "--preference", "nicer"], "'nicer' is invalid"),
             ("rm-score", ["--model", tmp + "/m", "--data", tmp + "/d.jsonl", "--out", out, "--gold", "nope"], "unknown gold reward"),
             ("sft-train", ["--model", tmp + "/m", "--init-config", "nano", "--data", tmp + "/d.jsonl", "--out", out], "exactly one of"),

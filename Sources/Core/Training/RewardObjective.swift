@@ -47,8 +47,8 @@ public final class RewardObjective: TrainObjective {
     public func mergedModel() -> Transformer {
         guard let a = lora else { return model }
         syncScoreHead()
-        let copy = Transformer(config: model.config, withLMHead: false, withScoreHead: true, configJSON: model.configJSON)
-        copy.params.copy(from: model.params)
+        // A half-precision base (--base-dtype) is widened into the copy: the values trained against.
+        let copy = model.widenedCopy()
         a.merge(into: copy)
         return copy
     }

@@ -108,7 +108,8 @@ public struct ReferenceLogps {
             throw PrefkitError("\(path): reference log-probs were computed on other data or tokenization (digest \(data), this run \(x.dataDigest)); run dpo-train precompute-ref again")
         }
         if model != x.modelDigest {
-            throw PrefkitError("\(path): reference log-probs come from another model (digest \(model), this run's reference \(x.modelDigest))")
+            throw PrefkitError("\(path): reference log-probs come from another model (digest \(model), this run's reference \(x.modelDigest); "
+                               + "the weights' precision counts: precompute-ref --base-dtype as dpo-train's)")
         }
         let train = try readTable(f, keys: trainKeys, expectedCount: x.count, what: "training")
         var result = ReferenceLogps(train: train, dataDigest: data, modelDigest: model)
