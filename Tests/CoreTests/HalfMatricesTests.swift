@@ -169,4 +169,35 @@ final class HalfMatricesTests: XCTestCase {
         XCTAssertEqual(rc, 0, log)
         XCTAssertNoThrow(try Checkpoint.load(tmp + "/rm", head: .score), "the merged reward model loads")
     }
+
+    /// Logits with half-precision weights against the f32 path on the original (unrounded)
+    /// fixture weights, after a 6-token prefill and 4 decode steps. Each weight is rounded with
+    /// relative error at most u, the dtype's unit roundoff (bf16 2⁻⁸, f16 2⁻¹¹); the errors
+    /// of many independent roundings partly cancel, so the logits' error stays of order u
+    /// relative to their scale. Bound tested: max|Δlogit| / max|logit| ≤ 4u, and f16 closer than bf16.
+    func testHalfLogitsWithinRoundingOfF32() throws {
+        let model = try Checkpoint.load(fixture)
+        let vocab = model.config.vocabSize
+        func logits(_ dtype: WeightsDType) throws -> [Float] {
+            let ws = DecodeWorkspace(model: model, weightsDType: dtype)
+            let cache = KVCache(config: model.config, capacities: [16])
+            var out = Array(UnsafeBufferPointer(start: try model.prefill([[3, 14, 15, 92, 65, 35]], rows: [0], cache: cache, workspace: ws),
+                                                count: vocab))
+            for t in [8, 97, 9, 32] {
+                out += Array(UnsafeBufferPointer(start: try model.decodeStep(tokens: [t], rows: [0], cache: cache, workspace: ws),
+                                                 count: vocab))
+            }
+            return out
+        }
+        let full = try logits(.f32)
+        var errors: [WeightsDType: Double] = [:]
+        for (dtype, u) in [(WeightsDType.bf16, 0x1p-8), (.f16, 0x1p-11)] {
+            let e = relativeError(try logits(dtype), full)
+            errors[dtype] = e
+            print(String(format: "  %@ logits: max|Δ| / max|logit| %.2e against f32 (bound 4u = %.2e)", dtype.rawValue, e, 4 * u))
+            XCTAssertLessThanOrEqual(e, 4 * u, "\(dtype)")
+            XCTAssertGreaterThan(e, 0, "\(dtype) weights are rounded, so the logits differ")
+        }
+        XCTAssertLessThan(errors[.f16]!, errors[.bf16]!, "f16 keeps 3 more mantissa bits")
+    }
 }
