@@ -35,6 +35,22 @@ void pk_linear_avx2(int dtype, const float *x, int64_t m, const void *w, int64_t
 void pk_linear_avx512(int dtype, const float *x, int64_t m, const void *w, int64_t k,
                       float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch);
 
+// The signature the three variants share.
+typedef void (*pk_linear_fn)(int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                             float *y, int64_t ldy, int64_t n0, int64_t n1, int accumulate, float *scratch);
+
+// Runs fn(ctx, i) for i in [0, workers), index 0 on the calling thread and the others on a team
+// of helper threads that spin briefly between jobs (team.c says why). Returns when all are done.
+// One job at a time: a call made while another runs (another thread, or from inside fn) runs
+// its indices one after the other on the calling thread.
+typedef void (*pk_team_fn)(void *ctx, int index);
+void pk_team_run(int workers, pk_team_fn fn, void *ctx);
+
+// kernel over output columns [0, n) split into `workers` equal slices on the team; worker i
+// uses scratch + i·scratch_per_worker.
+void pk_linear_team(pk_linear_fn kernel, int workers, int dtype, const float *x, int64_t m, const void *w, int64_t k,
+                    float *y, int64_t ldy, int64_t n, int accumulate, float *scratch, int64_t scratch_per_worker);
+
 // Floats of scratch one call needs: a tile of widened weight rows and a permuted copy of x.
 int64_t pk_linear_scratch_floats(int64_t m, int64_t k);
 
