@@ -44,13 +44,16 @@ enum DPOCases {
         for _ in 0..<iterations { step() }
         let dt = (now() - t0) / Double(iterations)
         let seqTokens = Double(2 * n * (prompt + response)), scored = Double(2 * n * response)
+        // FLOPs count the tokens run: with the prompt shared, once per pair (tokens/s counts it
+        // once per side, as TRL does; counting FLOPs that way printed 110% of the ceiling).
+        let processed = sharePrompt ? Double(n * (prompt + 2 * response)) : seqTokens
         let layer = Double(policy.matmulParameterCount - c.vocabSize * c.hiddenSize), head = Double(c.vocabSize * c.hiddenSize)
-        let fwd = 2 * layer * seqTokens + 2 * head * scored
+        let fwd = 2 * layer * processed + 2 * head * scored
         // Backward: input gradients always (2×); weight gradients only for full fine-tuning (2×);
         // the LM head's logits are recomputed once more. The reference costs one forward.
         var flops = fwd + 2 * fwd + (lora ? 0 : 2 * fwd) + 2 * head * scored
         // Checkpointing runs every layer's forward once more in backward.
-        if checkpointing { flops += 2 * layer * seqTokens }
+        if checkpointing { flops += 2 * layer * processed }
         if reference != .precomputed { flops += fwd }
         let batch = prompt == 64 && response == 64 ? "\(n) pairs" : "\(n)x(\(prompt)+2x\(response))"
         return CaseResult(name: name, shape: shape.rawValue, batch: batch, tokensPerS: seqTokens / dt,

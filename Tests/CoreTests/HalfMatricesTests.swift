@@ -89,7 +89,8 @@ final class HalfMatricesTests: XCTestCase {
     }
 
     /// LoRA DPO on a bf16 base (frozen: forward, the adapter-off reference and the backward
-    /// through dy·W all read the half copy) equals LoRA DPO on the f32 model of the same values.
+    /// through dy·W all read the half copy) equals LoRA DPO on the f32 model of the same values,
+    /// to f32 round-off (the half forward runs in the decode kernel, f32 in sgemm: other sums).
     func testLoRADPOOnAHalfBaseEqualsTheSameValuesInF32() throws {
         let dir = try roundedCopy(.bf16)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -112,7 +113,10 @@ final class HalfMatricesTests: XCTestCase {
             grads.append(a.grads.toArray())
         }
         for key in ["loss", "logps/chosen", "logps/rejected", "rewards/margins"] {
-            let e = abs(metrics[0][key]! - metrics[1][key]!) / max(1e-3, abs(metrics[0][key]!))
+            // A margin is β·(a difference of log-prob differences): its round-off is relative
+            // to β·|logp|, not to the (small) margin itself.
+            let scale = key == "rewards/margins" ? 0.1 * abs(metrics[0]["logps/chosen"]!) : abs(metrics[0][key]!)
+            let e = abs(metrics[0][key]! - metrics[1][key]!) / max(1e-3, scale)
             print(String(format: "  half base: %@ relative error %.2e (tol 1e-5)", key, e))
             XCTAssertLessThan(e, 1e-5, key)
         }

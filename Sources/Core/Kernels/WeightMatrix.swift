@@ -4,11 +4,11 @@ import CKernels
 /// parameters, or a frozen bf16/f16 copy (HalfWeights: the LoRA base, a reference model, a
 /// model loaded for generation with --weights-dtype).
 ///
-/// Half matrices are widened a block of rows at a time into scratch, and each block is
-/// multiplied by sgemm while it sits in cache. Widening costs O(rows·cols) per call against the
-/// product's O(m·rows·cols), so with tens of rows or more (training, scoring, the LM head's
-/// chunks) the product runs at sgemm's pace; decoding's few rows use DecodeLinear instead,
-/// which widens in registers. The values multiplied are exactly the stored ones.
+/// x·Wᵀ on a half matrix runs in the decode kernel (DecodeLinear), which widens each weight in
+/// registers. W's transpose is not a shape that kernel reads, so dy·W (backward) widens a block
+/// of rows at a time into scratch and multiplies each block by sgemm while it sits in cache:
+/// widening costs O(rows·cols) per call against the product's O(m·rows·cols). The values
+/// multiplied are exactly the stored ones either way.
 public struct WeightMatrix {
     public let rows: Int
     public let cols: Int
@@ -41,14 +41,12 @@ public struct WeightMatrix {
                   beta: accumulate ? 1 : 0, c: y, ldc: ldy)
             return
         }
-        var r0 = 0
-        while r0 < rows {
-            let r1 = min(rows, r0 + blockRows)
-            let wb = widen(r0, r1, scratch)                                        // [r1 − r0, cols]
-            sgemm(transB: true, m: m, n: r1 - r0, k: cols, a: x, lda: cols, b: wb, ldb: cols,
-                  beta: accumulate ? 1 : 0, c: y + r0, ldc: ldy)
-            r0 = r1
-        }
+        // The decode kernel widens each weight in registers as it multiplies: no widened copy
+        // is written and read back (for the LM head, 136M weights per chunk of rows), and it
+        // runs near sgemm's rate from 64 rows on (the ceiling line of prefkit-bench).
+        precondition(ldy == rows, "a half matrix's product fills whole rows of y")
+        DecodeLinear.forward(x: x, w: UnsafeRawPointer(half!), dtype: dtype, b: nil, y: y, rows: m, inDim: cols, outDim: rows,
+                             accumulate: accumulate, scratch: scratch)
     }
 
     /// y (= or +=) x · W. x: [m, lda], its first `rows` columns; y: [m, cols].
