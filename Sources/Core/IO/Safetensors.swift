@@ -40,7 +40,7 @@ public final class SafetensorsFile {
         self.path = path
         // Locals until every stored property is set: closures may not capture a half-built self.
         let storage = try Storage.open(path)
-        let head = try storage.bytes(at: 0, count: min(8, storage.size))
+        let head = try storage.bytes(at: 0, count: min(8, storage.size), path: path)
         guard head.count >= 8 else {
             throw PrefkitError("\(path): not a safetensors file: \(head.count) bytes is too short for a header")
         }
@@ -53,7 +53,7 @@ public final class SafetensorsFile {
             throw PrefkitError("\(path): safetensors header length \(length) exceeds the file size \(storage.size) (truncated file?)")
         }
         let dataStart = 8 + Int(length)
-        let headerBytes = try storage.bytes(at: 8, count: Int(length))
+        let headerBytes = try storage.bytes(at: 8, count: Int(length), path: path)
         let header = try headerBytes.withUnsafeBytes {
             try JSONValue.parse($0, source: "\(path): safetensors header")
         }

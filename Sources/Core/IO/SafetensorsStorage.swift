@@ -24,7 +24,7 @@ extension SafetensorsFile {
         static func open(_ path: String) throws -> Storage {
             let fd = try IOPosix.openForReading(path)
             let handle = FileDescriptor(fd: fd, size: IOPosix.fileSize(fd) ?? 0)
-            let magic = try Storage.file(handle).bytes(at: 0, count: min(4, handle.size))
+            let magic = try Storage.file(handle).bytes(at: 0, count: min(4, handle.size), path: path)
             if magic.count == 4 && magic.elementsEqual(Zstd.magic.prefix(4)) {
                 return .memory(try ArtifactFile.readBytes(path))
             }
@@ -39,17 +39,22 @@ extension SafetensorsFile {
         }
 
         /// `count` bytes from `offset` (fewer at the end of the file).
-        func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+        func bytes(at offset: Int, count: Int, path: String) throws -> [UInt8] {
             let n = max(0, min(count, size - offset))
             return try [UInt8](unsafeUninitializedCapacity: max(1, n)) { buf, initialized in
-                try withBytes(at: offset, count: n, path: "") { buf.baseAddress!.update(from: $0.assumingMemoryBound(to: UInt8.self), count: n) }
+                try withBytes(at: offset, count: n, path: path) { src in
+                    buf.baseAddress!.update(from: src.assumingMemoryBound(to: UInt8.self), count: n)
+                }
                 initialized = n
             }
         }
 
-        /// body sees bytes offset ..< offset + count, which the header check put inside the file.
+        /// body sees bytes offset ..< offset + count. The header check keeps every tensor inside
+        /// the file; a range outside it is refused all the same, never read.
         func withBytes<R>(at offset: Int, count: Int, path: String, _ body: (UnsafeRawPointer) throws -> R) throws -> R {
-            precondition(offset >= 0 && count >= 0 && offset + count <= size, "safetensors read outside the file")
+            guard offset >= 0 && count >= 0 && offset <= size - count else {
+                throw PrefkitError("\(path): read of \(count) bytes at \(offset) is outside the file (\(size) bytes)")
+            }
             switch self {
             case .memory(let b):
                 return try b.withUnsafeBytes { try body($0.baseAddress! + offset) }

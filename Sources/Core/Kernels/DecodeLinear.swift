@@ -40,8 +40,6 @@ public enum DecodeLinear {
                            accumulate ? 1 : 0, space, Int64(per))
             r0 += m
         }
-        if let b {
-            for r in 0..<rows { let yr = y + r * outDim; for o in 0..<outDim { yr[o] += b[o] } }
-        }
+        if let b { Linear.addBias(b, to: y, rows: rows, outDim: outDim) }
     }
 }

@@ -2,12 +2,7 @@
 /// id outside it (a tokenizer bigger than the model, a corrupt cache) stops the process
 /// instead of reading or writing another tensor's memory.
 public enum Embedding {
-    public static func forward(ids: UnsafePointer<Int32>, table: UnsafePointer<Float>, vocab: Int,
-                               out: UnsafeMutablePointer<Float>, rows: Int, dim: Int) {
-        forward(ids: ids, table: WeightMatrix(f32: table, rows: vocab, cols: dim), out: out, rows: rows)
-    }
-
-    /// The table as a WeightMatrix: f32, or a half copy whose rows are widened as looked up.
+    /// The table is a WeightMatrix: f32, or a half copy whose rows are widened as looked up.
     public static func forward(ids: UnsafePointer<Int32>, table: WeightMatrix, out: UnsafeMutablePointer<Float>, rows: Int) {
         for r in 0..<rows {
             let id = Int(ids[r])

@@ -1,12 +1,11 @@
-/// y = x · Wᵀ (+ b) with W in HF's [out, in] layout; all three products are one sgemm each.
+/// y = x · Wᵀ (+ b) with W in HF's [out, in] layout; all three products are one sgemm each
+/// (forward on a half-precision W: see WeightMatrix).
 public enum Linear {
-    public static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>?,
-                               y: UnsafeMutablePointer<Float>, rows: Int, inDim: Int, outDim: Int,
-                               accumulate: Bool = false) {
-        sgemm(transB: true, m: rows, n: outDim, k: inDim, a: x, lda: inDim, b: w, ldb: inDim,
-              beta: accumulate ? 1 : 0, c: y, ldc: outDim)
-        if let b {
-            for r in 0..<rows { let yr = y + r * outDim; for o in 0..<outDim { yr[o] += b[o] } }
+    /// y[r] += b for each of `rows` rows of y [rows, outDim].
+    public static func addBias(_ b: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows: Int, outDim: Int) {
+        for r in 0..<rows {
+            let yr = y + r * outDim
+            for o in 0..<outDim { yr[o] += b[o] }
         }
     }
 
@@ -28,16 +27,14 @@ public enum Linear {
         }
     }
 
-    /// The same products with W a WeightMatrix (f32, or a frozen half copy). A half W is frozen:
-    /// it takes no gradient.
+    /// y (= or +=) x · Wᵀ (+ b), W a WeightMatrix (f32, or a frozen half copy).
     public static func forward(x: UnsafePointer<Float>, w: WeightMatrix, b: UnsafePointer<Float>?,
                                y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool = false, scratch: Scratch) {
         w.timesTransposed(x, m: rows, y: y, ldy: w.rows, accumulate: accumulate, scratch: scratch)
-        if let b {
-            for r in 0..<rows { let yr = y + r * w.rows; for o in 0..<w.rows { yr[o] += b[o] } }
-        }
+        if let b { addBias(b, to: y, rows: rows, outDim: w.rows) }
     }
 
+    /// The same backward with W a WeightMatrix. A half W is frozen: it takes no gradient.
     public static func backward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, w: WeightMatrix,
                                 dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
                                 db: UnsafeMutablePointer<Float>?, rows: Int, accumulateDX: Bool = false, scratch: Scratch) {
